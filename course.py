@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""One entry point for the course: builds its environment, then runs a task inside it.
+
+Usage: ``python3 course.py <task> [arguments]``. Every task first makes sure that
+``.venv`` exists and matches ``pyproject.toml`` and ``constraints.txt``; it creates
+or refreshes it when it is missing or stale. Only the standard library is used here,
+so the command works on a machine that has nothing but ``python3``.
+
+Tasks
+-----
+run       the instructor pipeline on the demonstration class (the main job)
+test      the whole test suite: unit tests, doctests, notebooks, release and references
+lab       JupyterLab on the student notebooks
+release   regenerate notebooks/ from source_solutions/
+refs      regenerate the reference values in course_utils/ from source_solutions/
+bench     time the execution of every notebook of the series
+grade     the instructor pipeline on a class of your own (see ``grade --help``)
+freeze    rewrite constraints.txt from the current environment
+setup     only build the environment
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / "course-environment.sha256"
+PINNED_FILES = ("pyproject.toml", "constraints.txt")
+
+# task name -> module run inside the environment with ``python -m``
+TASKS = {
+    "run": "course_admin.pipeline",
+    "grade": "course_admin.pipeline",
+    "test": "pytest",
+    "release": "course_admin.release",
+    "refs": "course_admin.references",
+    "bench": "course_admin.benchmark",
+    "freeze": "course_admin.freeze",
+}
+
+
+def environment_fingerprint() -> str:
+    """Hash of the pin files and the interpreter version: the environment is stale when it changes."""
+    digest = hashlib.sha256(sys.version.encode())
+    for name in PINNED_FILES:
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_environment() -> None:
+    """Create ``.venv`` or bring it up to date with the pins; do nothing when it is current."""
+    fingerprint = environment_fingerprint()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == fingerprint:
+        return
+    if sys.version_info[:2] != (3, 11):
+        sys.exit(f"The course is pinned for Python 3.11; this is Python {sys.version.split()[0]}. "
+                 "Run this command with a Python 3.11 interpreter (python3.11 course.py ...).")
+    print(f"Setting up the course environment in {VENV} (about a minute the first time) ...", flush=True)
+    if not PYTHON.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    STAMP.unlink(missing_ok=True)
+    # pip byte-compiles what it installs even under PYTHONDONTWRITEBYTECODE, so Jupyter starts fast.
+    install = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+               "-c", str(ROOT / "constraints.txt"), "-e", str(ROOT)]
+    result = subprocess.run(install, cwd=ROOT)
+    if result.returncode != 0:
+        sys.exit("Installing the course environment failed (see pip's message above). "
+                 "Check the network connection to PyPI and run the command again; "
+                 f"delete {VENV} to start from scratch.")
+    STAMP.write_text(fingerprint + "\n")
+    print("The course environment is ready.", flush=True)
+
+
+def task_environment() -> dict[str, str]:
+    """The variables every task runs with: the environment's tools first on PATH, headless plotting."""
+    env = dict(os.environ)
+    env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")
+    env["VIRTUAL_ENV"] = str(VENV)
+    env.setdefault("MPLBACKEND", "Agg")
+    env.pop("PYTHONHOME", None)
+    return env
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0
+    task, arguments = argv[0], argv[1:]
+    if task not in TASKS and task not in {"lab", "setup"}:
+        print(f"Unknown task {task!r}. The tasks are: {', '.join(sorted([*TASKS, 'lab', 'setup']))}.",
+              file=sys.stderr)
+        return 2
+    ensure_environment()
+    if task == "setup":
+        return 0
+    env = task_environment()
+    if task == "lab":
+        command = [str(BIN / "jupyter"), "lab", str(ROOT / "notebooks"), *arguments]
+    elif task == "run":
+        command = [str(PYTHON), "-m", TASKS[task], "demo", *arguments]
+    else:
+        command = [str(PYTHON), "-m", TASKS[task], *arguments]
+    try:
+        return subprocess.run(command, cwd=ROOT, env=env).returncode
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
