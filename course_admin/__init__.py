@@ -1,0 +1,1 @@
+"""Maintainer and instructor tasks of the course: release, reference values, benchmarks, grading."""
