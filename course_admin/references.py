@@ -1,0 +1,96 @@
+"""Regenerate the reference values of ``course_utils`` from the solutions in ``source_solutions/``.
+
+``python -m course_admin.references``          rewrite course_utils/data/reference_values.json
+``python -m course_admin.references --check``  exit 1 when the stored values are stale
+
+Each graded function is loaded from its source notebook (its answer cells only, as a
+student's would be) and called on its fixed-seed case from ``course_utils.cases``.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from course_utils import cases, references
+from course_utils.layout import ASSIGNMENT, GRADED_FUNCTIONS, NOTEBOOK_OF
+from course_utils.loader import load_functions
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIR = ROOT / "source_solutions" / ASSIGNMENT
+STALE_MESSAGE = "reference values are stale: run `python3 course.py refs` and commit course_utils/data/"
+
+
+def compute_references(source_dir: Path = SOURCE_DIR, names=GRADED_FUNCTIONS) -> dict:
+    """Encoded results of each graded function (from ``source_dir``) on its case, in course order.
+
+    ``backward_propagation``'s case reads the stored forward cache, so the forward result
+    is computed and stored first and the cases see it through ``references``.
+    """
+    results = {}
+    for name in names:
+        function = load_functions(name, folder=source_dir)
+        results[name] = references.encode(function(*cases.CASES[name]()))
+        if name == "forward_propagation":
+            _override_store(results)
+    return results
+
+
+def _override_store(results: dict) -> None:
+    """Let ``references.reference`` read the values computed so far (for cases built on other results)."""
+    stored = dict(references._stored()) if references.REFERENCE_FILE.exists() else {}
+    stored.update(results)
+    references._stored.cache_clear()
+    references._stored = lambda: stored  # noqa: E731 (a stand-in for the file, for this process only)
+
+
+def differences(stored: dict, fresh: dict, rtol: float = 1e-9) -> list[str]:
+    """Functions whose stored reference differs from the fresh one (floats compared to ``rtol``)."""
+    different = []
+    for name in sorted(set(stored) | set(fresh)):
+        if name not in stored or name not in fresh:
+            different.append(name)
+        elif not _same(references.decode(stored[name]), references.decode(fresh[name]), rtol):
+            different.append(name)
+    return different
+
+
+def _same(a, b, rtol) -> bool:
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k], rtol) for k in a)
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y, rtol) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray):
+        return (isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype
+                and np.allclose(a, b, rtol=rtol, atol=0))
+    if isinstance(a, float):
+        return isinstance(b, float) and np.isclose(a, b, rtol=rtol, atol=0)
+    return a == b
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="only report whether the stored values are stale")
+    args = parser.parse_args(argv)
+    available = [name for name in GRADED_FUNCTIONS if (SOURCE_DIR / NOTEBOOK_OF[name]).exists()]
+    if args.check:
+        fresh = compute_references(names=GRADED_FUNCTIONS)
+        stored = json.loads(references.REFERENCE_FILE.read_text())
+        stale = differences(stored, fresh)
+        if stale:
+            print(f"{STALE_MESSAGE} (differs: {', '.join(stale)})", file=sys.stderr)
+            return 1
+        print("reference values are up to date with source_solutions/")
+        return 0
+    fresh = compute_references(names=available)
+    references.REFERENCE_FILE.write_text(json.dumps(fresh, indent=1) + "\n")
+    missing = sorted(set(GRADED_FUNCTIONS) - set(available))
+    print(f"stored reference values of {len(fresh)} functions in "
+          f"{references.REFERENCE_FILE.relative_to(ROOT)}"
+          + (f"; notebooks missing for: {', '.join(missing)}" if missing else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

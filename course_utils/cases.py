@@ -1,0 +1,128 @@
+"""Fixed-seed inputs for the visible tests of every graded function.
+
+Each ``<function>_case()`` returns the positional arguments of one call of that graded
+function, as a tuple, built from its own ``np.random.RandomState`` so that the global
+random state is never touched. The outputs of the reference solution on these inputs
+are stored in ``course_utils/data/reference_values.json`` (see ``course_utils.references``).
+
+Every call returns fresh arrays, so a test may pass them to student code that
+modifies its inputs without spoiling the next test.
+
+>>> X, Y = layer_sizes_case()
+>>> X.shape, Y.shape
+((5, 3), (2, 3))
+>>> sorted(CASES) == sorted(__import__("course_utils.layout").layout.GRADED_FUNCTIONS)
+True
+"""
+import numpy as np
+
+from course_utils.references import reference
+
+
+def _parameters(rng, n_x, n_h, n_y, scale=1.0):
+    """Random parameters of a ``n_x``-``n_h``-``n_y`` network: W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1)."""
+    return {
+        "W1": rng.randn(n_h, n_x) * scale,
+        "b1": rng.randn(n_h, 1) * scale,
+        "W2": rng.randn(n_y, n_h) * scale,
+        "b2": rng.randn(n_y, 1) * scale,
+    }
+
+
+def accuracy_case():
+    """predictions (1, 20) and Y (1, 20) of 0/1 labels, 13 of them equal."""
+    rng = np.random.RandomState(4)
+    Y = rng.randint(0, 2, size=(1, 20))
+    predictions = Y.copy()
+    wrong = rng.choice(20, size=7, replace=False)
+    predictions[0, wrong] = 1 - predictions[0, wrong]
+    return predictions, Y
+
+
+def layer_sizes_case():
+    """X (5, 3) and Y (2, 3): sizes that differ in every position."""
+    rng = np.random.RandomState(1)
+    return rng.randn(5, 3), rng.randn(2, 3)
+
+
+def initialize_parameters_case():
+    """n_x, n_h, n_y of the planar lesson: (2, 4, 1)."""
+    return 2, 4, 1
+
+
+def sigmoid_case():
+    """z (2, 4): negative, zero, positive and large values."""
+    return (np.array([[-30.0, -2.0, -0.5, 0.0], [0.5, 1.0, 3.0, 30.0]]),)
+
+
+def forward_propagation_case():
+    """X (2, 3) and parameters of a 2-4-1 network, drawn from RandomState(1)."""
+    rng = np.random.RandomState(1)
+    X = rng.randn(2, 3)
+    parameters = _parameters(rng, 2, 4, 1, scale=0.5)
+    return X, parameters
+
+
+def compute_cost_case():
+    """A2 (1, 5) strictly inside (0, 1) and Y (1, 5) of 0/1 labels."""
+    rng = np.random.RandomState(2)
+    A2 = rng.uniform(0.05, 0.95, size=(1, 5))
+    Y = rng.randint(0, 2, size=(1, 5))
+    return A2, Y
+
+
+def backward_propagation_case():
+    """parameters, cache, X (2, 3), Y (1, 3): the forward case, its stored cache and labels."""
+    X, parameters = forward_propagation_case()
+    Y = np.array([[1, 0, 1]])
+    _, cache = reference("forward_propagation")
+    return parameters, cache, X, Y
+
+
+def update_parameters_case():
+    """parameters and grads of a 2-4-1 network from RandomState(3); the default learning rate."""
+    rng = np.random.RandomState(3)
+    parameters = _parameters(rng, 2, 4, 1)
+    gradients = _parameters(rng, 2, 4, 1, scale=0.1)
+    grads = {"d" + key: value for key, value in gradients.items()}
+    return parameters, grads
+
+
+def nn_model_case():
+    """The planar data X (2, 400), Y (1, 400), n_h = 4 and a short run of 50 iterations."""
+    from course_utils.datasets import load_planar_dataset
+
+    X, Y = load_planar_dataset()
+    return X, Y, 4, 50
+
+
+def predict_case():
+    """parameters of a 2-4-1 network and X (2, 8), from RandomState(5)."""
+    rng = np.random.RandomState(5)
+    parameters = _parameters(rng, 2, 4, 1)
+    X = rng.randn(2, 8)
+    return parameters, X
+
+
+def hidden_size_sweep_case():
+    """The planar data, hidden sizes (1, 3) and 100 iterations."""
+    from course_utils.datasets import load_planar_dataset
+
+    X, Y = load_planar_dataset()
+    return X, Y, (1, 3), 100
+
+
+#: graded function -> its case
+CASES = {
+    "accuracy": accuracy_case,
+    "layer_sizes": layer_sizes_case,
+    "initialize_parameters": initialize_parameters_case,
+    "sigmoid": sigmoid_case,
+    "forward_propagation": forward_propagation_case,
+    "compute_cost": compute_cost_case,
+    "backward_propagation": backward_propagation_case,
+    "update_parameters": update_parameters_case,
+    "nn_model": nn_model_case,
+    "predict": predict_case,
+    "hidden_size_sweep": hidden_size_sweep_case,
+}

@@ -1,0 +1,78 @@
+"""Reference outputs of the graded functions on their fixed-seed cases.
+
+``reference(name)`` returns what the reference solution returned for
+``name(*course_utils.cases.CASES[name]())``, with arrays, tuples, floats and
+dicts (also with integer keys) restored exactly. The values are generated from
+``source_solutions/`` by ``python3 course.py refs``; a test fails when they are stale.
+
+>>> W1 = reference("initialize_parameters")["W1"]
+>>> W1.shape
+(4, 2)
+>>> float(W1[0, 0])
+-0.00416758...
+"""
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+REFERENCE_FILE = Path(__file__).with_name("data") / "reference_values.json"
+
+
+def encode(value):
+    """Turn a function's result into JSON-compatible data that ``decode`` restores exactly.
+
+    Floats are written with ``repr``, which round-trips float64 exactly.
+    """
+    if isinstance(value, np.ndarray):
+        return {"__array__": value.tolist(), "dtype": str(value.dtype), "shape": list(value.shape)}
+    if isinstance(value, np.generic):
+        return encode(value.item())
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(item) for item in value]}
+    if isinstance(value, list):
+        return [encode(item) for item in value]
+    if isinstance(value, dict):
+        return {"__dict__": [[encode(key), encode(item)] for key, item in value.items()]}
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    raise TypeError(f"cannot store a value of type {type(value).__name__} as a reference value")
+
+
+def decode(data):
+    """Inverse of ``encode``: fresh NumPy arrays, tuples and dicts."""
+    if isinstance(data, list):
+        return [decode(item) for item in data]
+    if isinstance(data, dict):
+        if "__array__" in data:
+            return np.array(data["__array__"], dtype=data["dtype"]).reshape(data["shape"])
+        if "__tuple__" in data:
+            return tuple(decode(item) for item in data["__tuple__"])
+        return {decode(key): decode(item) for key, item in data["__dict__"]}
+    return data
+
+
+@lru_cache(maxsize=1)
+def _stored():
+    """The raw stored data, read once per process."""
+    try:
+        return json.loads(REFERENCE_FILE.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{REFERENCE_FILE} is missing: reinstall the course package, or regenerate it with "
+            "`python3 course.py refs`.") from None
+
+
+def reference(name):
+    """The stored reference result of the graded function ``name`` on its case (a fresh copy).
+
+    Parameters
+    ----------
+    name : str
+        A graded function, e.g. ``"forward_propagation"``.
+    """
+    stored = _stored()
+    if name not in stored:
+        raise KeyError(f"no reference value for {name!r}; the stored functions are {', '.join(sorted(stored))}.")
+    return decode(stored[name])
