@@ -71,11 +71,15 @@ def compute_cost_case():
     return A2, Y
 
 
-def backward_propagation_case():
-    """parameters, cache, X (2, 3), Y (1, 3): the forward case, its stored cache and labels."""
+def backward_propagation_case(cache=None):
+    """parameters, cache, X (2, 3), Y (1, 3): the forward case, its cache and labels.
+
+    ``cache`` defaults to the stored reference cache of the forward case.
+    """
     X, parameters = forward_propagation_case()
     Y = np.array([[1, 0, 1]])
-    _, cache = reference("forward_propagation")
+    if cache is None:
+        _, cache = reference("forward_propagation")
     return parameters, cache, X, Y
 
 
