@@ -1,0 +1,80 @@
+"""The student release agrees with the sources, leaks nothing, and its stubs fail their own tests."""
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.validator import Validator
+
+from course_admin import references, release
+from course_utils.layout import ASSIGNMENT, NOTEBOOKS
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "source_solutions" / ASSIGNMENT
+RELEASED = ROOT / "notebooks" / ASSIGNMENT
+LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
+                "BEGIN MARK SCHEME", "END MARK SCHEME")
+
+
+def nbgrader_cells(path, kind):
+    """Cells of a notebook whose nbgrader metadata sets ``kind`` (``"solution"``, ``"grade"`` ...)."""
+    return [cell for cell in nbformat.read(path, as_version=4).cells
+            if cell.metadata.get("nbgrader", {}).get(kind)]
+
+
+def test_the_course_has_every_notebook_of_the_layout_in_sources_and_release():
+    assert sorted(p.name for p in SOURCES.glob("*.ipynb")) == sorted(NOTEBOOKS)
+    assert sorted(p.name for p in RELEASED.glob("*.ipynb")) == sorted(NOTEBOOKS)
+
+
+def test_every_graded_function_has_an_answer_cell_and_a_test_cell_with_points():
+    for notebook, functions in NOTEBOOKS.items():
+        answers = {cell.metadata.nbgrader["grade_id"] for cell in nbgrader_cells(SOURCES / notebook, "solution")}
+        tests = [cell.metadata.nbgrader for cell in nbgrader_cells(SOURCES / notebook, "grade")
+                 if cell.cell_type == "code"]
+        for function in functions:
+            assert function in answers, f"{notebook} has no answer cell with grade_id {function!r}"
+            function_tests = [t for t in tests if t["grade_id"].startswith(function + "_")]
+            assert function_tests, f"{notebook} has no test cell for {function}"
+            assert all(t.get("locked") and t.get("points", 0) > 0 for t in function_tests)
+
+
+def test_the_released_notebooks_are_up_to_date(tmp_path):
+    fresh = release.generate_release(tmp_path)
+    assert release.release_differences(fresh, RELEASED) == [], release.STALE_MESSAGE
+
+
+def test_no_released_file_contains_solutions_or_hidden_tests():
+    for path in (ROOT / "notebooks").rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            for marker in LEAK_MARKERS:
+                assert marker not in text, f"{path.relative_to(ROOT)} contains {marker!r}"
+
+
+def test_released_notebooks_have_no_outputs_and_only_stubs_in_answer_cells():
+    for notebook in NOTEBOOKS:
+        cells = nbformat.read(RELEASED / notebook, as_version=4).cells
+        assert all(not cell.get("outputs") for cell in cells if cell.cell_type == "code")
+        for cell in nbgrader_cells(RELEASED / notebook, "solution"):
+            if cell.cell_type == "code":
+                assert "raise NotImplementedError()" in cell.source
+            else:
+                assert cell.source.strip() == "YOUR ANSWER HERE"
+
+
+def test_the_stored_reference_values_are_up_to_date():
+    stored = json.loads(references.references.REFERENCE_FILE.read_text())
+    assert references.differences(stored, references.compute_references()) == [], references.STALE_MESSAGE
+
+
+def autograded_notebooks():
+    """Released notebooks that have at least one autograded test cell."""
+    return [name for name in NOTEBOOKS if (RELEASED / name).exists()
+            and any(cell.cell_type == "code" for cell in nbgrader_cells(RELEASED / name, "grade"))]
+
+
+@pytest.mark.parametrize("notebook", autograded_notebooks())
+def test_the_untouched_stubs_fail_every_test_cell(notebook):
+    results = Validator(invert=True).validate(str(RELEASED / notebook))
+    assert results == {}, f"{notebook}: test cells that pass on the untouched stub: {results}"
