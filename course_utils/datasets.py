@@ -82,7 +82,8 @@ def load_planar_dataset(seed=1, per_class=200):
         r = 4 sin(4 theta) + 0.2 randn(per_class)
 
     and the points are ``(r sin(theta), r cos(theta))``. All draws come from
-    ``np.random.RandomState(seed)``, class 0 first.
+    ``np.random.RandomState(seed)``, class 0 first. No straight line separates the petals:
+    logistic regression fits 47% of the default data.
 
     Parameters
     ----------
@@ -153,7 +154,8 @@ def noisy_circles(m=200, noise=0.2, factor=0.5, seed=1):
 def noisy_moons(m=200, noise=0.2, seed=0):
     """Two interleaving noisy half-moons (scikit-learn ``make_moons``), in random order.
 
-    The defaults are ``make_moons(200, noise=0.2, random_state=0)``.
+    The defaults are ``make_moons(200, noise=0.2, random_state=0)``, on which logistic
+    regression fits 85% of the examples.
 
     Parameters
     ----------
@@ -213,10 +215,10 @@ def gaussian_quantiles(m=200, n_classes=2, seed=22):
 
     The points are drawn from an isotropic Gaussian of covariance ``0.7 I`` and split by their
     distance from the centre into ``n_classes`` shells holding equal numbers of points; shell
-    ``k`` (counted from the centre) gets the label ``k % 2``. With two classes: a disc of
-    zeros inside a ring of ones, where a straight line does no better than chance: on the
-    default data logistic regression fits about 53%, the course's network with 4 hidden units
-    about 94% after 5000 iterations, and with 50 units 100% (it overfits).
+    ``k`` (counted from the centre) gets the label ``k % 2``. With two classes this is a disc
+    of zeros inside a ring of ones, where a straight line does little better than chance. On
+    the default data logistic regression fits about 53%, the course's network with 4 hidden
+    units about 94% after 5000 iterations, and with 50 units 100% (it overfits).
 
     Parameters
     ----------
