@@ -6,6 +6,7 @@ derivative is
 
     (cost(theta + epsilon) - cost(theta - epsilon)) / (2 epsilon)
 
+(with the exact float distance between the two points in place of 2 epsilon)
 and each analytic gradient is compared with it through the relative error
 ``||a - n|| / (||a|| + ||n||)`` (Frobenius norms over the whole array).
 
@@ -36,6 +37,8 @@ import numbers
 from collections.abc import Mapping
 
 import numpy as np
+
+__all__ = ["numerical_gradients", "relative_error", "gradient_errors", "check_gradients", "DEFAULT_TOLERANCE", "CLEARLY_WRONG"]
 
 # Private references taken at import, so that a later patch of numpy does not change the check.
 _array = np.array

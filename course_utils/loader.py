@@ -10,8 +10,8 @@ Only the answer cells (code cells whose nbgrader metadata has ``"solution": true
 in a fresh namespace that holds nothing but ``np``; every other cell of those notebooks is
 ignored. A graded function that mentions another one by name (``nn_model`` calls
 ``forward_propagation``) brings that function's notebook along, and all of them share one
-namespace. IPython magics and shell escapes in answer cells are skipped (``%time`` and
-``%%time``, ``%%capture`` keep their Python statement).
+namespace. IPython magics, shell escapes and help requests in answer cells are skipped;
+with IPython installed, ``%time``, ``%%time`` and ``%%capture`` keep their Python statements.
 
 When something is missing the error names the notebook to finish: a missing or unreadable
 notebook file, an answer cell that fails, a function that its notebook does not define
@@ -34,6 +34,16 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils.layout import GRADED_FUNCTIONS, NOTEBOOK_OF
+
+__all__ = [
+    "load_functions",
+    "NotebookLoadError",
+    "NotebookMissingError",
+    "InvalidNotebookError",
+    "AnswerCellError",
+    "FunctionNotDefinedError",
+    "UnfinishedNotebookError",
+]
 
 #: the value of ``__name__`` in the namespace of the loaded answer cells
 NAMESPACE_NAME = "course_notebooks"
