@@ -38,7 +38,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["numerical_gradients", "relative_error", "gradient_errors", "check_gradients", "DEFAULT_TOLERANCE", "CLEARLY_WRONG"]
+__all__ = [
+    "numerical_gradients",
+    "relative_error",
+    "gradient_errors",
+    "check_gradients",
+    "DEFAULT_TOLERANCE",
+    "CLEARLY_WRONG",
+]
 
 # Private references taken at import, so that a later patch of numpy does not change the check.
 _array = np.array
@@ -202,9 +209,14 @@ def _mismatch_message(name, key, error, tolerance):
     """The message for a gradient whose relative error is above the tolerance."""
     right, wrong = _threshold(tolerance), _threshold(CLEARLY_WRONG)
     if not error <= CLEARLY_WRONG:
-        advice = "it is wrong: look for a missing 1/m, a wrong derivative, a missing transpose or a sum over the wrong axis."
+        advice = (
+            "it is wrong: look for a missing 1/m, a wrong derivative, a missing transpose or a sum over the wrong axis."
+        )
     else:
-        advice = "it is wrong; in between look for a small mistake, such as a derivative that is almost but not exactly right."
+        advice = (
+            "it is wrong; in between look for a small mistake, "
+            "such as a derivative that is almost but not exactly right."
+        )
     return (
         f'{name}["{key}"] does not match the numerical gradient: got relative error {error:.1e}, '
         f"expected below {right}.\n"

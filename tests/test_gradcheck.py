@@ -276,7 +276,9 @@ def test_gradient_that_is_not_an_array_of_numbers(network, value, type_name):
     )
 
 
-@pytest.mark.parametrize("bad_values, shown", [([np.nan], "1 nan or inf entry"), ([np.inf, -np.inf], "2 nan or inf entries")])
+@pytest.mark.parametrize(
+    "bad_values, shown", [([np.nan], "1 nan or inf entry"), ([np.inf, -np.inf], "2 nan or inf entries")]
+)
 def test_gradient_with_nan_or_inf(network, bad_values, shown):
     cost, parameters, grads = network
     grads["dW1"] = grads["dW1"].copy()

@@ -24,16 +24,14 @@ STUB = "    raise NotImplementedError()\n"
 
 def answer(source, grade_id="answer"):
     """An nbgrader answer cell."""
-    metadata = {"nbgrader": {"solution": True, "grade": False, "locked": False, "grade_id": grade_id, "schema_version": 3}}
-    return new_code_cell(source, metadata=metadata)
+    nbgrader = {"solution": True, "grade": False, "locked": False, "grade_id": grade_id, "schema_version": 3}
+    return new_code_cell(source, metadata={"nbgrader": nbgrader})
 
 
 def locked_test(source, grade_id="test"):
     """An nbgrader autograder-test cell."""
-    metadata = {
-        "nbgrader": {"solution": False, "grade": True, "locked": True, "points": 1, "grade_id": grade_id, "schema_version": 3}
-    }
-    return new_code_cell(source, metadata=metadata)
+    nbgrader = {"solution": False, "grade": True, "locked": True, "points": 1, "grade_id": grade_id}
+    return new_code_cell(source, metadata={"nbgrader": nbgrader})
 
 
 def write_notebook(folder, name, cells):
@@ -103,7 +101,9 @@ def hidden_size_sweep(X, Y, hidden_sizes, num_iterations=5000, learning_rate=1.2
 def write_course(folder, forward=FORWARD, nn_model=NN_MODEL):
     """Notebooks 03, 04, 07 and 08 of a course whose answers are filled (or stubs where asked)."""
     write_notebook(folder, "03_initialization.ipynb", [*NOT_ANSWERS, answer(INITIALIZATION)])
-    write_notebook(folder, "04_forward_propagation.ipynb", [NOT_ANSWERS[0], answer(SIGMOID), *NOT_ANSWERS[1:], answer(forward)])
+    write_notebook(
+        folder, "04_forward_propagation.ipynb", [NOT_ANSWERS[0], answer(SIGMOID), *NOT_ANSWERS[1:], answer(forward)]
+    )
     write_notebook(folder, "07_training.ipynb", [*NOT_ANSWERS, answer(nn_model)])
     write_notebook(folder, "08_hidden_size_sweep.ipynb", [*NOT_ANSWERS, answer(SWEEP)])
     return folder
@@ -164,7 +164,8 @@ def test_a_local_variable_named_like_a_graded_function_needs_no_notebook(course)
 
 
 def test_a_graded_function_used_by_an_answer_cell_is_loaded_from_its_notebook(tmp_path):
-    write_notebook(tmp_path, "02_logistic_regression.ipynb", [answer("def accuracy(predictions, Y):\n    return 50.0\n")])
+    accuracy = "def accuracy(predictions, Y):\n    return 50.0\n"
+    write_notebook(tmp_path, "02_logistic_regression.ipynb", [answer(accuracy)])
     write_notebook(
         tmp_path,
         "08_hidden_size_sweep.ipynb",
@@ -301,7 +302,8 @@ def test_missing_notebook_needed_by_another_one(course):
     with pytest.raises(NotebookMissingError) as raised:
         load_functions("hidden_size_sweep", folder=course)
     assert str(raised.value).startswith(
-        f"04_forward_propagation.ipynb was not found in {course.resolve()}: this notebook needs forward_propagation from it.\n"
+        f"04_forward_propagation.ipynb was not found in {course.resolve()}: "
+        "this notebook needs forward_propagation from it.\n"
     )
 
 
@@ -337,7 +339,8 @@ def test_function_defined_only_outside_the_answer_cells(course):
 
 
 def test_name_bound_to_something_else(course):
-    write_notebook(course, "05_cost.ipynb", [answer("def compute_cost(A2, Y):\n    return 0.0\n"), answer("compute_cost = 0.7\n")])
+    cells = [answer("def compute_cost(A2, Y):\n    return 0.0\n"), answer("compute_cost = 0.7\n")]
+    write_notebook(course, "05_cost.ipynb", cells)
     with pytest.raises(FunctionNotDefinedError) as raised:
         load_functions("compute_cost", folder=course)
     assert str(raised.value) == (
@@ -370,12 +373,14 @@ def test_answer_cell_that_raises_without_a_message(course):
 
 def test_answer_cell_that_exits(course):
     write_notebook(course, "05_cost.ipynb", [answer("import sys\nsys.exit(3)\n")])
-    with pytest.raises(AnswerCellError, match=r"^05_cost.ipynb could not be loaded: its cell 1 raised SystemExit: 3\.\n"):
+    expected = r"^05_cost.ipynb could not be loaded: its cell 1 raised SystemExit: 3\.\nHint: "
+    with pytest.raises(AnswerCellError, match=expected):
         load_functions("compute_cost", folder=course)
 
 
 def test_answer_cell_with_a_syntax_error(course):
-    write_notebook(course, "04_forward_propagation.ipynb", [NOT_ANSWERS[0], answer(SIGMOID), answer("def forward_propagation(:\n    pass\n")])
+    broken = answer("def forward_propagation(:\n    pass\n")
+    write_notebook(course, "04_forward_propagation.ipynb", [NOT_ANSWERS[0], answer(SIGMOID), broken])
     with pytest.raises(AnswerCellError) as raised:
         load_functions("sigmoid", folder=course)
     assert str(raised.value).startswith(
@@ -442,7 +447,8 @@ def test_unknown_function_name(course):
     with pytest.raises(ValueError) as raised:
         load_functions("sigmoid", "forward_prop", folder=course)
     assert str(raised.value) == (
-        f"load_functions got an unknown function name: got 'forward_prop', expected one of {', '.join(GRADED_FUNCTIONS)}.\n"
+        "load_functions got an unknown function name: got 'forward_prop', "
+        f"expected one of {', '.join(GRADED_FUNCTIONS)}.\n"
         "Hint: the names are those of the graded functions, spelled exactly as in their notebooks."
     )
     assert "accuracy, layer_sizes, initialize_parameters, sigmoid" in str(raised.value)
@@ -516,4 +522,5 @@ def test_a_cell_magic_body_keeps_its_line_numbers(tmp_path):
     with pytest.raises(TypeError) as raised:
         sigmoid("a string")
     frame = traceback.extract_tb(raised.value.__traceback__)[-1]
-    assert (frame.filename, frame.lineno, frame.line) == ("04_forward_propagation.ipynb, cell 1", 5, "return 1 / (1 + np.exp(-z))")
+    expected = ("04_forward_propagation.ipynb, cell 1", 5, "return 1 / (1 + np.exp(-z))")
+    assert (frame.filename, frame.lineno, frame.line) == expected
