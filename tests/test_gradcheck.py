@@ -474,3 +474,11 @@ def test_a_patched_numpy_does_not_change_the_verdict(network, monkeypatch):
     monkeypatch.setattr(np, "isfinite", lambda values: True)
     with pytest.raises(AssertionError, match=re.escape('grads["dW1"] does not match the numerical gradient')):
         check_gradients(cost, parameters, grads)
+
+
+def test_a_patched_numpy_is_reported_by_the_real_tamper_check(network, monkeypatch):
+    pytest.importorskip("course_utils.checks")
+    cost, parameters, grads = network
+    monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+    with pytest.raises(AssertionError, match=r"^the checking code was modified: "):
+        check_gradients(cost, parameters, grads)
