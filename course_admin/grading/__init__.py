@@ -1,0 +1,63 @@
+"""Grading a class with nbgrader, fairly, in parallel, without leaking hidden tests.
+
+``grade_class(course_root, assignment, submissions, workdir, workers=2) -> ClassReport``
+runs these steps (each is a function of :mod:`.engine` that can be called alone):
+
+1. ``prepare_workspace`` (:mod:`.workspace`): copy the instructor's sources into
+   ``<workdir>/course``, run nbgrader's ``generate_assignment`` there (release +
+   gradebook) and write a memory-capped kernel spec. Nothing is written into the course
+   checkout or the submissions folder.
+2. ``collect_submissions`` + ``sanitise`` (:mod:`.intake`, :mod:`.sanitize`,
+   :mod:`.tamper`): read nbgrader's layout or LMS zip downloads; match renamed notebooks
+   back by their grade_ids; record invalid and missing notebooks (scored 0); repair
+   duplicated, deleted and edited graded cells from the release; scan answer cells for
+   tampering; write sanitised copies to ``<workdir>/course/submitted``.
+3. ``autograde`` (:mod:`.parallel`, :mod:`.worker`, :mod:`.execution`): a pool of
+   processes, each with a scratch gradebook, runs nbgrader's ``Autograde`` notebook by
+   notebook with :class:`~.execution.FairExecute`: per-cell timeout with interrupt, output
+   capped, kernels under ``RLIMIT_AS``; a dead or unresponsive kernel costs the cells
+   from there on, never the notebook. Each worker also writes the student's feedback
+   pages with hidden tests, solutions and the traceback lines quoting them removed
+   (:mod:`.feedback`).
+4. ``store`` (:mod:`.store`): the parent alone writes the grades into the course
+   gradebook (manual grades from formgrader are kept).
+5. ``build_report`` + ``export`` (:mod:`.report`): ``ClassReport`` with scores per
+   student and notebook, ``table()`` with a "needs attention" list and its reasons, and
+   ``reports/grades.csv`` (student, assignment, notebook, score, max_score, ...).
+
+Running it again on the same class gives the same scores. ``regenerate_feedback``
+rewrites the feedback pages from the gradebook after manual grading.
+
+Importing this package loads nothing heavy; the names below are imported on first use.
+"""
+from __future__ import annotations
+
+_EXPORTS = {
+    "grade_class": "engine",
+    "collect_submissions": "engine",
+    "sanitise": "engine",
+    "autograde": "engine",
+    "store": "engine",
+    "build_report": "engine",
+    "export": "engine",
+    "regenerate_feedback": "engine",
+    "prepare_workspace": "workspace",
+    "Workspace": "workspace",
+    "GradingSettings": "settings",
+    "ClassReport": "report",
+    "StudentReport": "report",
+    "NotebookReport": "report",
+    "Problem": "problems",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value

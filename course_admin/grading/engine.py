@@ -1,0 +1,134 @@
+"""The whole grading run, one function per step, and :func:`grade_class` chaining them."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .intake import IntakeResult, RawSubmission, collect_folder, collect_zips, sanitise_class
+from .report import ClassReport, build_students, write_grades_csv, write_report_json
+from .settings import GradingSettings
+from .worker import GradingJob, StudentOutcome
+from .workspace import Workspace, prepare_workspace
+
+
+def detect_layout(submissions: Path) -> str:
+    """``zips`` when the folder holds ``.zip`` or ``.ipynb`` files at its top level, else ``nbgrader``."""
+    top = [path for path in Path(submissions).iterdir() if path.is_file()]
+    return "zips" if any(path.suffix.lower() in {".zip", ".ipynb"} for path in top) else "nbgrader"
+
+
+def collect_submissions(submissions: Path, assignment: str, settings: GradingSettings,
+                        layout: str = "auto") -> tuple[list[RawSubmission], list[str]]:
+    """Read the class from ``submissions`` (``layout``: ``nbgrader``, ``zips`` or ``auto``).
+
+    Returns the raw submissions and the input files no student could be recognised in.
+    """
+    submissions = Path(submissions)
+    if not submissions.is_dir():
+        raise FileNotFoundError(f"no submissions folder at {submissions}")
+    if layout == "auto":
+        layout = detect_layout(submissions)
+    if layout == "zips":
+        return collect_zips(submissions, settings.student_pattern)
+    if layout == "nbgrader":
+        return collect_folder(submissions, assignment), []
+    raise ValueError(f"unknown layout {layout!r}: use 'nbgrader', 'zips' or 'auto'")
+
+
+def sanitise(workspace: Workspace, submissions: list[RawSubmission]) -> dict[str, IntakeResult]:
+    """Write sanitised copies of the submissions into the work directory (see :mod:`.intake`)."""
+    return sanitise_class(submissions, workspace.release_dir, workspace.submitted_root, workspace.assignment)
+
+
+def autograde(course_root: Path, workspace: Workspace, students: list[str], settings: GradingSettings,
+              workers: int = 2) -> dict[str, StudentOutcome]:
+    """Autograde the sanitised submissions of ``students`` with ``workers`` processes."""
+    from .parallel import grade_students
+
+    job = GradingJob(str(Path(course_root).resolve()), str(workspace.workdir), workspace.assignment, settings)
+    return grade_students(job, students, workers)
+
+
+def store(workspace: Workspace, outcomes: dict[str, StudentOutcome],
+          submissions: list[RawSubmission]) -> None:
+    """Record the outcomes in the course gradebook (the only writer)."""
+    from .store import store_outcomes
+
+    store_outcomes(workspace, outcomes, {raw.student: raw.timestamp for raw in submissions})
+
+
+def build_report(workspace: Workspace, intake: dict[str, IntakeResult],
+                 outcomes: dict[str, StudentOutcome], unassigned: list[str]) -> ClassReport:
+    """Scores from the course gradebook, with what intake and grading found, per student."""
+    from .store import read_scores
+
+    statuses = {(student, nb.notebook): nb.status for student, outcome in outcomes.items()
+                for nb in outcome.notebooks}
+    problems = {student: [*intake[student].problems, *outcomes[student].problems] for student in outcomes}
+    feedback = {student: outcome.feedback for student, outcome in outcomes.items()}
+    seconds = {student: outcome.seconds for student, outcome in outcomes.items()}
+    students = build_students(read_scores(workspace, list(outcomes)), statuses, problems, feedback, seconds)
+    return ClassReport(workspace.assignment, students, unassigned, str(workspace.workdir))
+
+
+def export(report: ClassReport, workspace: Workspace) -> ClassReport:
+    """Write ``reports/grades.csv`` and ``reports/report.json``; the CSV path is kept in the report."""
+    report.grades_csv = str(write_grades_csv(report, workspace.reports_dir / "grades.csv"))
+    write_report_json(report, workspace.reports_dir / "report.json")
+    return report
+
+
+def grade_class(course_root, assignment: str, submissions, workdir, workers: int = 2, *,
+                settings: GradingSettings | None = None, layout: str = "auto") -> ClassReport:
+    """Grade a whole class; never modifies ``course_root`` or ``submissions``.
+
+    Parameters
+    ----------
+    course_root : path
+        The course checkout: ``nbgrader_config.py`` and the source directory it names.
+    assignment : str
+        The nbgrader assignment id (``planar_nn``).
+    submissions : path
+        Either nbgrader's layout (``<student>/<assignment>/*.ipynb``) or a folder of LMS
+        downloads (``<student>_<anything>.zip``); see ``layout``.
+    workdir : path
+        Where everything is written (see :mod:`.workspace`); reuse it to re-grade (the
+        gradebook, with any manual grades, is kept).
+    workers : int
+        Grading processes (2 cores here: 2).
+    settings : GradingSettings, optional
+        Time, memory and output limits; defaults to :class:`GradingSettings()`.
+    layout : str
+        ``auto`` (zip or notebook files at the top level mean LMS downloads), ``nbgrader`` or ``zips``.
+
+    Returns
+    -------
+    ClassReport
+        Scores, problems and paths; ``report.table()`` prints it.
+    """
+    started = time.perf_counter()
+    settings = settings or GradingSettings()
+    workspace = prepare_workspace(Path(course_root), assignment, Path(workdir), settings)
+    raw, unassigned = collect_submissions(Path(submissions), assignment, settings, layout)
+    intake = sanitise(workspace, raw)
+    outcomes = autograde(Path(course_root), workspace, sorted(intake), settings, workers)
+    store(workspace, outcomes, raw)
+    report = build_report(workspace, intake, outcomes, unassigned)
+    report.workers = workers
+    report.seconds = round(time.perf_counter() - started, 2)
+    return export(report, workspace)
+
+
+def regenerate_feedback(course_root, assignment: str, workdir, students: list[str] | None = None,
+                        settings: GradingSettings | None = None) -> dict[str, list[Path]]:
+    """Rewrite the feedback pages from the course gradebook (after manual grading in formgrader)."""
+    from .feedback import generate_feedback
+    from .settings import load_course_config, nbgrader_config
+
+    workspace = Workspace(Path(workdir).resolve(), assignment)
+    config = nbgrader_config(load_course_config(Path(course_root)), workspace.course_dir,
+                             workspace.db_url, settings or GradingSettings())
+    if students is None:
+        students = sorted(path.name for path in workspace.autograded_root.iterdir() if path.is_dir()) \
+            if workspace.autograded_root.exists() else []
+    return {student: generate_feedback(config, workspace, student) for student in students}

@@ -1,0 +1,133 @@
+"""Running a submitted notebook fairly: a memory-capped kernel, bounded output, and no lost notebooks.
+
+nbgrader's ``Execute`` lets a dead kernel (``os._exit``, a segfault, the OOM killer) or a
+kernel that ignores the interrupt sent after a timeout raise out of the notebook, and
+nbgrader then drops the student's whole submission. :class:`FairExecute` instead records
+what happened in the cell where it happened, marks every later code cell as not run
+(an error output, so later tests score 0) and returns the notebook, which is then graded
+from what ran.
+
+The error names written into outputs (:data:`KERNEL_DIED`, :data:`KERNEL_UNRESPONSIVE`,
+:data:`NOT_RUN`) and the truncation note (:data:`TRUNCATION_NOTE`) are how the rest of
+the engine reads back what happened from the graded notebook.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from traitlets import Integer
+
+from .settings import KERNEL_NAME
+
+KERNEL_DIED = "KernelDied"
+KERNEL_UNRESPONSIVE = "KernelUnresponsive"
+NOT_RUN = "NotRun"
+TIMEOUT = "CellTimeoutError"
+TRUNCATION_NOTE = "... [the grader dropped the rest of this output] ..."
+
+# Runs in the kernel process before ipykernel starts: cap its address space, then start as usual.
+_LAUNCHER = (
+    "import resource, sys\n"
+    "limit = int(sys.argv.pop(1))\n"
+    "if limit > 0:\n"
+    "    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+    "from ipykernel.kernelapp import launch_new_instance\n"
+    "launch_new_instance()\n"
+)
+
+# One BLAS thread per kernel (two graders share two cores) and reproducible hashing.
+_KERNEL_ENV = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+    "MPLBACKEND": "Agg",
+}
+
+
+def write_kernel_spec(jupyter_path: Path, memory_limit: int) -> Path:
+    """Write the grading kernel spec under ``jupyter_path/kernels``; return its directory.
+
+    Workers put ``jupyter_path`` on ``JUPYTER_PATH`` so that ``Execute.kernel_name``
+    finds it; IPython's profile directory is ``jupyter_path/ipython``. The kernel runs this interpreter with ``RLIMIT_AS`` set to ``memory_limit``
+    bytes (0: no cap), so an allocation past the cap raises ``MemoryError`` in the cell.
+    """
+    spec_dir = Path(jupyter_path) / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    # nbclient keeps IPython's history in memory only for kernels named python*, so say it here;
+    # a private IPYTHONDIR keeps the grader's own IPython profile and startup files out of grading
+    spec = {
+        "argv": [sys.executable, "-c", _LAUNCHER, str(int(memory_limit)), "-f", "{connection_file}",
+                 "--HistoryManager.hist_file=:memory:"],
+        "display_name": "Python 3 (grading, memory-capped)",
+        "language": "python",
+        "env": {**_KERNEL_ENV, "IPYTHONDIR": str(Path(jupyter_path).resolve() / "ipython")},
+        "metadata": {"debugger": False},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
+    return spec_dir
+
+
+def error_output(ename: str, evalue: str):
+    """An error output as a kernel would send it, with a one-line traceback."""
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class FairExecute(Execute):
+    """nbgrader's ``Execute`` that survives dead and unresponsive kernels and output floods."""
+
+    max_output_chars = Integer(
+        100_000, help="Characters of stream output kept per cell while it runs (-1: no limit)."
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._halted_because = None
+        self._stream_chars: dict[int, int] = {}
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if self._halted_because is not None:
+            if cell.cell_type == "code" and cell.source.strip():
+                cell.outputs = [error_output(NOT_RUN, f"this cell was not run: {self._halted_because}.")]
+            return cell, self.resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            cell.outputs.append(error_output(
+                KERNEL_DIED, "the kernel died while running this cell (the code exited, crashed "
+                             "or ran out of memory); the cells after it were not run."))
+            self._halted_because = "the kernel died in an earlier cell"
+        except CellTimeoutError:
+            # the kernel did not stop after the interrupt that followed the timeout
+            self._kill_kernel()
+            cell.outputs.append(error_output(
+                KERNEL_UNRESPONSIVE, "this cell ran past the time limit and did not stop when "
+                                     "interrupted; the kernel was stopped and the cells after it were not run."))
+            self._halted_because = "the kernel was stopped in an earlier cell"
+        return cell, self.resources
+
+    def _kill_kernel(self) -> None:
+        if self.km is not None:
+            run_sync(self.km.shutdown_kernel)(now=True)
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep at most ``max_output_chars`` of stream text per cell, then one truncation note."""
+        if msg["msg_type"] != "stream" or self.max_output_chars < 0:
+            return super().output(outs, msg, display_id, cell_index)
+        used = self._stream_chars.get(cell_index, 0)
+        if used > self.max_output_chars:
+            return None
+        text = msg["content"].get("text", "")
+        if used + len(text) > self.max_output_chars:
+            keep = self.max_output_chars - used
+            msg = {**msg, "content": {**msg["content"], "text": text[:keep] + "\n" + TRUNCATION_NOTE + "\n"}}
+            self._stream_chars[cell_index] = self.max_output_chars + 1
+        else:
+            self._stream_chars[cell_index] = used + len(text)
+        return super().output(outs, msg, display_id, cell_index)

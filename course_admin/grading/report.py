@@ -1,0 +1,186 @@
+"""The class report: scores per student and notebook, the grades CSV, and who needs attention."""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .problems import Problem
+from .store import NotebookScore
+
+
+@dataclass
+class NotebookReport:
+    """One notebook of one student.
+
+    Attributes
+    ----------
+    notebook : str
+        Name without ``.ipynb``.
+    score, max_score : float
+        From the course gradebook (manual scores included once given).
+    needs_manual_grade : bool
+        Some cell still waits for a grader (written answers).
+    status : str
+        ``graded``, ``not submitted`` or ``grading error``.
+    """
+
+    notebook: str
+    score: float
+    max_score: float
+    needs_manual_grade: bool
+    status: str
+
+
+@dataclass
+class StudentReport:
+    """Everything about one student's submission."""
+
+    student: str
+    notebooks: list[NotebookReport]
+    problems: list[Problem] = field(default_factory=list)
+    feedback: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(notebook.score for notebook in self.notebooks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(notebook.max_score for notebook in self.notebooks)
+
+    @property
+    def attention(self) -> list[Problem]:
+        """The problems an instructor should look at."""
+        return [problem for problem in self.problems if problem.needs_attention]
+
+
+@dataclass
+class ClassReport:
+    """Result of :func:`course_admin.grading.grade_class`.
+
+    Attributes
+    ----------
+    assignment : str
+    students : list of StudentReport
+        Sorted by student id.
+    unassigned_files : list of str
+        Input files in which no student could be recognised.
+    workdir : str
+        The work directory (gradebook, graded notebooks, feedback, logs).
+    grades_csv : str
+        Path of the exported grades.
+    seconds : float
+        Wall-clock time of the whole run.
+    workers : int
+    """
+
+    assignment: str
+    students: list[StudentReport]
+    unassigned_files: list[str] = field(default_factory=list)
+    workdir: str = ""
+    grades_csv: str = ""
+    seconds: float = 0.0
+    workers: int = 1
+
+    def scores(self) -> dict[str, dict[str, float]]:
+        """student -> notebook -> score."""
+        return {student.student: {nb.notebook: nb.score for nb in student.notebooks} for student in self.students}
+
+    def student(self, student_id: str) -> StudentReport:
+        for student in self.students:
+            if student.student == student_id:
+                return student
+        raise KeyError(student_id)
+
+    def needs_attention(self) -> dict[str, list[Problem]]:
+        """student -> the problems to look at, for students with any."""
+        return {student.student: student.attention for student in self.students if student.attention}
+
+    def table(self) -> str:
+        """Scores per student and notebook, then the "needs attention" list with the reasons."""
+        notebooks = [nb.notebook for nb in self.students[0].notebooks] if self.students else []
+        width = max([len("student"), *(len(student.student) for student in self.students)])
+        header = f"{'student':<{width}}  " + "  ".join(f"{name:>{max(len(name), 9)}}" for name in notebooks)
+        header += "      total"
+        lines = [f"Assignment {self.assignment}: {len(self.students)} students", header, "-" * len(header)]
+        for student in self.students:
+            cells = []
+            for nb, name in zip(student.notebooks, notebooks):
+                mark = "*" if nb.needs_manual_grade else ("!" if nb.status != "graded" else " ")
+                cells.append(f"{_number(nb.score) + '/' + _number(nb.max_score) + mark:>{max(len(name), 9)}}")
+            total = f"{_number(student.score)}/{_number(student.max_score)}"
+            lines.append(f"{student.student:<{width}}  " + "  ".join(cells) + f"  {total:>9}")
+        lines.append("* waits for manual grading   ! not submitted, invalid or not gradable")
+        attention = self.needs_attention()
+        lines.append("")
+        lines.append(f"Needs attention ({len(attention)} students):" if attention else "Needs attention: nobody.")
+        for student_id, problems in attention.items():
+            for problem in problems:
+                where = f" [{problem.notebook}]" if problem.notebook else ""
+                lines.append(f"  {student_id}{where} {problem.label}: {problem.detail}")
+        if self.unassigned_files:
+            lines.append("Files with no recognisable student id (not graded): " + ", ".join(self.unassigned_files))
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "assignment": self.assignment,
+            "workdir": self.workdir,
+            "grades_csv": self.grades_csv,
+            "seconds": self.seconds,
+            "workers": self.workers,
+            "unassigned_files": self.unassigned_files,
+            "students": [
+                {"student": student.student, "score": student.score, "max_score": student.max_score,
+                 "seconds": student.seconds, "feedback": student.feedback,
+                 "notebooks": [vars(nb) for nb in student.notebooks],
+                 "problems": [problem.to_dict() | {"needs_attention": problem.needs_attention}
+                              for problem in student.problems]}
+                for student in self.students
+            ],
+        }
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def build_students(scores: list[NotebookScore], statuses: dict[tuple[str, str], str],
+                   problems: dict[str, list[Problem]], feedback: dict[str, list[str]],
+                   seconds: dict[str, float]) -> list[StudentReport]:
+    """Assemble the per-student reports from the gradebook scores and what intake and grading found."""
+    by_student: dict[str, list[NotebookReport]] = {}
+    for score in scores:
+        by_student.setdefault(score.student, []).append(NotebookReport(
+            score.notebook, score.score, score.max_score, score.needs_manual_grade,
+            statuses.get((score.student, score.notebook), "not submitted")))
+    return [StudentReport(student, notebooks, problems.get(student, []), feedback.get(student, []),
+                          seconds.get(student, 0.0))
+            for student, notebooks in sorted(by_student.items())]
+
+
+CSV_COLUMNS = ("student", "assignment", "notebook", "score", "max_score", "needs_manual_grade", "status")
+
+
+def write_grades_csv(report: ClassReport, path: Path) -> Path:
+    """One row per student and notebook: ``student, assignment, notebook, score, max_score, ...``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for student in report.students:
+            for nb in student.notebooks:
+                writer.writerow([student.student, report.assignment, nb.notebook, _number(nb.score),
+                                 _number(nb.max_score), int(nb.needs_manual_grade), nb.status])
+    return path
+
+
+def write_report_json(report: ClassReport, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report.to_dict(), indent=1) + "\n")
+    return path

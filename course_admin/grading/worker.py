@@ -1,0 +1,245 @@
+"""One grading process: autogrades students one at a time with its own scratch gradebook.
+
+A worker process is set up once by :func:`init_worker` (scratch copy of the course
+gradebook, the memory-capped kernel on ``JUPYTER_PATH``, its output sent to a log file),
+then :func:`grade_student` is called for each student it is given. Each notebook is
+autograded by its own nbgrader ``Autograde`` run, so a failure costs that notebook only.
+What a student got is returned as plain data (:class:`StudentOutcome`); the parent
+process alone writes the course gradebook.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .problems import Problem
+from .settings import GradingSettings
+from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class GradingJob:
+    """Everything a worker process needs (picklable)."""
+
+    course_root: str
+    workdir: str
+    assignment: str
+    settings: GradingSettings
+
+
+@dataclass
+class CellGrade:
+    """The grade of one graded cell (a test cell or a manually graded answer)."""
+
+    grade_id: str
+    auto_score: float | None
+    max_score: float
+    needs_manual_grade: bool
+
+
+@dataclass
+class NotebookOutcome:
+    """How one expected notebook of one student was graded.
+
+    ``status`` is ``graded``, ``not submitted`` (missing or invalid: every grade 0) or
+    ``grading error`` (nbgrader failed on it: every grade 0, see the log).
+    """
+
+    notebook: str
+    status: str
+    cells: list[CellGrade]
+    comments: dict[str, str | None]
+    late_penalty: float | None = None
+
+
+@dataclass
+class StudentOutcome:
+    """What a worker returns for one student."""
+
+    student: str
+    notebooks: list[NotebookOutcome]
+    problems: list[Problem] = field(default_factory=list)
+    feedback: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["problems"] = [problem.to_dict() for problem in self.problems]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "StudentOutcome":
+        notebooks = [NotebookOutcome(nb["notebook"], nb["status"], [CellGrade(**cell) for cell in nb["cells"]],
+                                     nb["comments"], nb["late_penalty"]) for nb in data["notebooks"]]
+        return cls(data["student"], notebooks, [Problem.from_dict(problem) for problem in data["problems"]],
+                   list(data["feedback"]), data["seconds"])
+
+
+_STATE: dict = {}
+
+
+def init_worker(job: GradingJob, worker_name: str) -> None:
+    """Prepare this process to grade: scratch gradebook, kernel spec path, log file."""
+    workspace = Workspace(Path(job.workdir), job.assignment)
+    own_dir = workspace.workers_dir / worker_name
+    own_dir.mkdir(parents=True, exist_ok=True)
+    database = own_dir / "gradebook.db"
+    shutil.copyfile(workspace.gradebook, database)
+    # kernels inherit this process's stdout/stderr: keep their stray output out of the caller's terminal
+    log = open(own_dir / "output.log", "ab", buffering=0)
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(workspace.jupyter_path), *filter(None, [os.environ.get("JUPYTER_PATH")])])
+
+    from .settings import load_course_config, nbgrader_config
+
+    config = nbgrader_config(load_course_config(Path(job.course_root)), workspace.course_dir,
+                             f"sqlite:///{database}", job.settings)
+    _STATE.update(job=job, workspace=workspace, config=config, db_url=f"sqlite:///{database}", own_dir=own_dir)
+
+
+def grade_student(student: str) -> StudentOutcome:
+    """Autograde every submitted notebook of ``student``, zero the others, write feedback."""
+    import time
+
+    from .feedback import generate_feedback
+    from .results import execution_problems
+
+    started = time.perf_counter()
+    workspace: Workspace = _STATE["workspace"]
+    config = _STATE["config"]
+    db_url = _STATE["db_url"]
+    expected = workspace.expected_notebooks()
+    submitted = [name for name in expected if (workspace.submitted_dir(student) / name).exists()]
+    for stale in (workspace.autograded_dir(student), workspace.feedback_dir(student)):
+        if stale.exists():
+            shutil.rmtree(stale)
+
+    problems: list[Problem] = []
+    graded: list[str] = []
+    log_lines: list[str] = []
+    for name in submitted:
+        error = _autograde_notebook(config, workspace.assignment, student, name[: -len(".ipynb")], log_lines)
+        if error is None:
+            graded.append(name)
+        else:
+            problems.append(Problem("grading_error", name[: -len(".ipynb")],
+                                    f"nbgrader could not grade it ({error}): scored 0, see the log"))
+    _zero_ungraded(db_url, workspace.assignment, student,
+                   [name[: -len(".ipynb")] for name in expected if name not in graded])
+
+    for name in graded:
+        problems.extend(execution_problems(workspace.autograded_dir(student) / name))
+    notebooks = _read_grades(db_url, workspace.assignment, student, expected, submitted, graded)
+    feedback = generate_feedback(config, workspace, student, log_lines) if graded else []
+    workspace.logs_dir.mkdir(parents=True, exist_ok=True)
+    (workspace.logs_dir / f"{student}.log").write_text("\n".join(log_lines) + "\n")
+    return StudentOutcome(student, notebooks, problems, [str(path) for path in feedback],
+                          round(time.perf_counter() - started, 3))
+
+
+def _autograde_notebook(config, assignment: str, student: str, notebook: str, log_lines: list[str]):
+    """Run nbgrader's Autograde on one notebook; None when it worked, else a short reason."""
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    from .workspace import capture_log
+
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = assignment
+    coursedir.student_id = student
+    coursedir.notebook_id = notebook
+    converter = Autograde(coursedir=coursedir, config=config)
+    converter.force = True
+    converter.create_student = True
+    with capture_log(converter.log) as log:
+        try:
+            converter.start()
+            error = None
+        except Exception as failure:  # nbgrader raises NbGraderException and whatever its parts raise
+            error = f"{type(failure).__name__}: {str(failure).strip().splitlines()[0][:160] if str(failure).strip() else ''}"
+            log.write(traceback.format_exc())
+    log_lines.append(f"--- autograde {student}/{assignment}/{notebook}")
+    log_lines.append(log.getvalue())
+    if error is None and "There was an error processing assignment" in log.getvalue():
+        error = "see the log"
+    return error
+
+
+def _zero_ungraded(db_url: str, assignment: str, student: str, notebooks: list[str]) -> None:
+    """Make sure the submission exists and give every grade of ``notebooks`` 0 (no manual grading)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gradebook:
+        gradebook.update_or_create_student(student)
+        gradebook.update_or_create_submission(assignment, student)
+        for notebook in notebooks:
+            submission = gradebook.find_submission_notebook(notebook, assignment, student)
+            for grade in submission.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gradebook.db.commit()
+
+
+def _read_grades(db_url: str, assignment: str, student: str, expected: list[str],
+                 submitted: list[str], graded: list[str]) -> list[NotebookOutcome]:
+    from nbgrader.api import Gradebook
+
+    outcomes = []
+    with Gradebook(db_url) as gradebook:
+        for name in expected:
+            notebook = name[: -len(".ipynb")]
+            submission = gradebook.find_submission_notebook(notebook, assignment, student)
+            cells = [CellGrade(grade.name, grade.auto_score, float(grade.max_score), bool(grade.needs_manual_grade))
+                     for grade in sorted(submission.grades, key=lambda grade: grade.name)]
+            comments = {comment.name: comment.auto_comment for comment in submission.comments}
+            status = "graded" if name in graded else ("grading error" if name in submitted else "not submitted")
+            outcomes.append(NotebookOutcome(notebook, status, cells, comments,
+                                            submission.late_submission_penalty))
+    return outcomes
+
+
+
+def job_to_json(job: GradingJob) -> str:
+    return json.dumps({"course_root": job.course_root, "workdir": job.workdir, "assignment": job.assignment,
+                       "settings": asdict(job.settings)})
+
+
+def job_from_json(text: str) -> GradingJob:
+    data = json.loads(text)
+    return GradingJob(data["course_root"], data["workdir"], data["assignment"], GradingSettings(**data["settings"]))
+
+
+def main(argv: list[str]) -> int:
+    """``python -m course_admin.grading.worker <job.json> <name>``: grade the students read from stdin.
+
+    Protocol on stdout (a private copy of it: kernels write to the log instead):
+    ``ready`` once set up, then per student read from stdin ``done <student>`` (outcome in
+    ``workers/<name>/<student>.json``) or ``failed <student> <reason>``.
+    """
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    init_worker(job_from_json(Path(argv[0]).read_text()), argv[1])
+    own_dir: Path = _STATE["own_dir"]
+    print("ready", file=protocol)
+    for line in sys.stdin:
+        student = line.strip()
+        if not student:
+            continue
+        try:
+            outcome = grade_student(student)
+            (own_dir / f"{student}.json").write_text(json.dumps(outcome.to_dict()))
+            print(f"done {student}", file=protocol)
+        except Exception as error:  # reported to the parent, which records a grading error
+            traceback.print_exc()
+            print(f"failed {student} {type(error).__name__}: {error}".replace("\n", " "), file=protocol)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
