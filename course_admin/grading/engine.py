@@ -107,14 +107,24 @@ def grade_class(course_root, assignment: str, submissions, workdir, workers: int
         Scores, problems and paths; ``report.table()`` prints it.
     """
     started = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def lap(phase: str) -> None:
+        phases[phase] = round(time.perf_counter() - started - sum(phases.values()), 2)
+
     settings = settings or GradingSettings()
     workspace = prepare_workspace(Path(course_root), assignment, Path(workdir), settings)
+    lap("prepare")
     raw, unassigned = collect_submissions(Path(submissions), assignment, settings, layout)
     intake = sanitise(workspace, raw)
+    lap("intake")
     outcomes = autograde(Path(course_root), workspace, sorted(intake), settings, workers)
+    lap("autograde")
     store(workspace, outcomes, raw)
     report = build_report(workspace, intake, outcomes, unassigned)
+    lap("store")
     report.workers = workers
+    report.phase_seconds = phases
     report.seconds = round(time.perf_counter() - started, 2)
     return export(report, workspace)
 

@@ -36,8 +36,9 @@ def split_regions(source: str, begin: str, end: str):
 
     Returns
     -------
-    kept : list of str
-        The lines outside any region, a single ``None`` standing where a region was.
+    kept : list
+        The lines outside any region (str) and, where a region was, a 1-tuple holding
+        the indentation of its begin marker.
     inside : list of str
         The lines inside the regions (markers excluded). An unterminated region runs
         to the end of the cell.
@@ -46,7 +47,7 @@ def split_regions(source: str, begin: str, end: str):
     for line in source.split("\n"):
         if begin in line:
             if not in_region:
-                kept.append(None)
+                kept.append((line[: len(line) - len(line.lstrip())],))
             in_region = True
         elif end in line and in_region:
             in_region = False
@@ -59,16 +60,9 @@ def split_regions(source: str, begin: str, end: str):
 
 def _redact_source(source: str, begin: str, end: str, note: str) -> tuple[str, list[str]]:
     kept, inside = split_regions(source, begin, end)
-    if not inside and None not in kept:
+    if all(isinstance(line, str) for line in kept):
         return source, []
-    lines = []
-    for line in kept:
-        if line is None:
-            previous = lines[-1] if lines else ""
-            indent = re.match(r"\s*", previous).group(0) if previous.strip() else ""
-            lines.append(indent + note)
-        else:
-            lines.append(line)
+    lines = [line if isinstance(line, str) else line[0] + note for line in kept]
     return "\n".join(lines), inside
 
 

@@ -75,6 +75,8 @@ class ClassReport:
     seconds : float
         Wall-clock time of the whole run.
     workers : int
+    phase_seconds : dict
+        Seconds spent in each step (prepare, intake, autograde, store).
     """
 
     assignment: str
@@ -84,6 +86,7 @@ class ClassReport:
     grades_csv: str = ""
     seconds: float = 0.0
     workers: int = 1
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
     def scores(self) -> dict[str, dict[str, float]]:
         """student -> notebook -> score."""
@@ -132,6 +135,7 @@ class ClassReport:
             "grades_csv": self.grades_csv,
             "seconds": self.seconds,
             "workers": self.workers,
+            "phase_seconds": self.phase_seconds,
             "unassigned_files": self.unassigned_files,
             "students": [
                 {"student": student.student, "score": student.score, "max_score": student.max_score,

@@ -8,8 +8,8 @@ Each function works on parsed copies; nothing here touches the instructor's file
   nbgrader ``grade_id`` values inside them, and by name as a fallback.
 - :func:`repair_notebook`: graded and locked cells put back as released: duplicated
   ``grade_id`` -> the first kept, the copies made plain cells; deleted -> re-inserted from
-  the release where they were; edited locked cells and changed nbgrader metadata ->
-  restored; unknown ``grade_id`` -> made plain cells.
+  the release where they were; edited locked cells, changed cell types and changed
+  nbgrader metadata (points, grade, locked...) -> restored; unknown ``grade_id`` -> made plain cells.
 """
 from __future__ import annotations
 
@@ -187,6 +187,15 @@ def _fresh_cell_from(reference, source: str | None = None):
     return cell
 
 
+_ROLE_KEYS = ("grade", "solution", "locked", "task", "points")
+
+
+def _role(cell) -> tuple:
+    """What nbgrader does with a cell, from its metadata (the checksum is not part of it)."""
+    meta = cell.metadata.get("nbgrader", {})
+    return tuple(meta.get(key) for key in _ROLE_KEYS)
+
+
 def _drop_nbgrader(cell) -> None:
     cell.metadata.pop("nbgrader", None)
     cell.metadata.pop("deletable", None)
@@ -234,7 +243,8 @@ def repair_notebook(nb, release, notebook: str):
         seen.add(grade_id)
         ref = reference[grade_id]
         locked = is_locked(ref)
-        changed = cell.cell_type != ref.cell_type or (locked and cell.source != ref.source)
+        changed = (cell.cell_type != ref.cell_type or (locked and cell.source != ref.source)
+                   or _role(cell) != _role(ref))
         if cell.cell_type != ref.cell_type:
             # rebuilt as the released type; an answer keeps the student's text
             cell = _fresh_cell_from(ref, None if locked else cell.source)
@@ -252,12 +262,7 @@ def repair_notebook(nb, release, notebook: str):
 
     deleted = [grade_id for grade_id in order if grade_id not in seen]
     for grade_id in deleted:
-        position = order.index(grade_id)
-        present = {grade_id_of(cell): i for i, cell in enumerate(repaired) if grade_id_of(cell)}
-        before = [present[g] for g in order[:position] if g in present]
-        after = [present[g] for g in order[position + 1:] if g in present]
-        at = before[-1] + 1 if before else (after[0] if after else len(repaired))
-        repaired.insert(at, _fresh_cell_from(reference[grade_id]))
+        repaired.insert(_insertion_point(repaired, release, grade_id), _fresh_cell_from(reference[grade_id]))
 
     nb.cells = repaired
     _normalise(nb)
@@ -270,11 +275,35 @@ def repair_notebook(nb, release, notebook: str):
                                 + ", ".join(deleted)))
     if edited:
         problems.append(Problem("edited_cell", notebook, "restored edited read-only or test cells "
-                                "(or their cell type): " + ", ".join(edited)))
+                                "(their code, type or nbgrader metadata): " + ", ".join(edited)))
     if unknown:
         problems.append(Problem("unknown_cell", notebook, "cells with grade_ids this notebook does not have "
                                 "are graded as plain cells: " + ", ".join(unknown)))
     return nb, problems
+
+
+def _insertion_point(cells: list, release, grade_id: str) -> int:
+    """Where a deleted cell goes: after the last cell that precedes it in the release and is still there.
+
+    Graded cells are found by grade_id, the release's plain cells (instructions, "try it"
+    cells) by their unchanged text when it occurs once; failing any before it, the cell
+    goes before the first following one, else at the end.
+    """
+    def located(reference) -> int | None:
+        wanted = grade_id_of(reference)
+        if wanted is not None:
+            hits = [i for i, cell in enumerate(cells) if grade_id_of(cell) == wanted]
+        else:
+            hits = [i for i, cell in enumerate(cells) if grade_id_of(cell) is None
+                    and cell.cell_type == reference.cell_type and cell.source == reference.source]
+        return hits[0] if len(hits) == 1 else None
+
+    position = next(i for i, cell in enumerate(release.cells) if grade_id_of(cell) == grade_id)
+    before = [i for i in map(located, release.cells[:position]) if i is not None]
+    if before:
+        return max(before) + 1
+    after = [i for i in map(located, release.cells[position + 1:]) if i is not None]
+    return min(after) if after else len(cells)
 
 
 def _normalise(nb) -> None:

@@ -127,10 +127,10 @@ class _Scanner(ast.NodeVisitor):
             return
         if dotted.startswith("sys.modules"):
             self.note(f"writes to sys.modules ({ast.unparse(target)})")
-        elif _is_protected(dotted):
-            self.note(f"assigns to {dotted}")
         elif ".__dict__" in dotted:
             self.note(f"writes to a __dict__ ({ast.unparse(target)})")
+        elif _is_protected(dotted):
+            self.note(f"assigns to {dotted}")
 
     def visit_Import(self, node):
         for alias in node.names:

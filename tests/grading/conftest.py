@@ -6,7 +6,6 @@ Both runs' wall-clock times are printed at the end of the test session.
 """
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,16 +16,6 @@ import pytest
 import grading_toy as toy
 
 _TIMINGS: dict[str, float] = {}
-
-
-def tree_fingerprint(root: Path) -> dict[str, tuple[str, int]]:
-    """Relative path -> (sha256 of the content, modification time in ns), for every file under ``root``."""
-    fingerprint = {}
-    for path in sorted(Path(root).rglob("*")):
-        if path.is_file():
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            fingerprint[str(path.relative_to(root))] = (digest, path.stat().st_mtime_ns)
-    return fingerprint
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +53,7 @@ def graded_class(toy_course, toy_release, tmp_path_factory) -> GradedClass:
     submissions = tmp_path_factory.mktemp("class")
     expected = toy.write_class(submissions, toy_release)
     workdir = tmp_path_factory.mktemp("grading_work")
-    before = {"course": tree_fingerprint(toy_course), "submissions": tree_fingerprint(submissions)}
+    before = {"course": toy.tree_fingerprint(toy_course), "submissions": toy.tree_fingerprint(submissions)}
 
     started = time.perf_counter()
     parallel = grade_class(toy_course, toy.ASSIGNMENT, submissions, workdir, workers=2)
@@ -74,7 +63,7 @@ def graded_class(toy_course, toy_release, tmp_path_factory) -> GradedClass:
     _TIMINGS["same class re-graded with 1 worker"] = time.perf_counter() - started
     _TIMINGS["submissions"] = len(expected)
 
-    after = {"course": tree_fingerprint(toy_course), "submissions": tree_fingerprint(submissions)}
+    after = {"course": toy.tree_fingerprint(toy_course), "submissions": toy.tree_fingerprint(submissions)}
     return GradedClass(toy_course, submissions, workdir, expected, parallel, rerun, before, after)
 
 

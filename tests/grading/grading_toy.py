@@ -12,6 +12,7 @@ points (``cube_values`` 2, ``halve_values`` 1).
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 
@@ -228,11 +229,11 @@ def write_class(submitted: Path, release: dict[str, nbformat.NotebookNode]) -> d
                          "02_cubes.ipynb": answered(cubes, solution_answers(halve=stubborn))},
             {"01_squares": 3, "02_cubes": 2})
 
-    # square prints without end (its test times out with a flood of output); everything else right
-    flood = 'def square(x):\n    while True:\n        print("spam " * 200)\n'
-    student("flooder", {"01_squares.ipynb": answered(squares, solution_answers(square=flood)),
+    # add prints without end (its test times out with a flood of output); everything else right
+    flood = 'def add(a, b):\n    while True:\n        print("spam " * 200)\n'
+    student("flooder", {"01_squares.ipynb": answered(squares, solution_answers(add=flood)),
                         "02_cubes.ipynb": answered(cubes, full)},
-            {"01_squares": 1, "02_cubes": 3})
+            {"01_squares": 2, "02_cubes": 3})
 
     # halve asks for far more memory than a kernel may have: MemoryError in its test
     hog = "def halve(x):\n    _block = bytearray(6 * 2**30)\n    return x / 2\n"
@@ -264,3 +265,13 @@ def write_class(submitted: Path, release: dict[str, nbformat.NotebookNode]) -> d
     student("duplicator", {"01_squares.ipynb": duplicator, "02_cubes.ipynb": answered(cubes, full)},
             {"01_squares": 3, "02_cubes": 3})
     return expected
+
+
+def tree_fingerprint(root: Path) -> dict[str, tuple[str, int]]:
+    """Relative path -> (sha256 of the content, modification time in ns), for every file under ``root``."""
+    fingerprint = {}
+    for path in sorted(Path(root).rglob("*")):
+        if path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            fingerprint[str(path.relative_to(root))] = (digest, path.stat().st_mtime_ns)
+    return fingerprint

@@ -124,7 +124,10 @@ def test_an_output_flood_is_cut_and_costs_only_the_flooding_tests(graded_class):
     assert {"output_truncated", "timeout"} <= kinds(graded_class.parallel, "flooder")
     graded = graded_class.workdir / "course/autograded/flooder/toy/01_squares.ipynb"
     assert graded.stat().st_size < 400_000
-    assert cell_grade(graded_class.workdir, "flooder", "01_squares", "add_values") == (1.0, False)
+    assert cell_grade(graded_class.workdir, "flooder", "01_squares", "add_values") == (0.0, False)
+    assert cell_grade(graded_class.workdir, "flooder", "01_squares", "square_values") == (2.0, False)
+    [problem] = problems_of(graded_class.parallel, "flooder", "output_truncated")
+    assert problem.detail == "printed too much output (truncated) in add_values"
 
 
 def test_the_kernel_memory_cap_turns_a_huge_allocation_into_a_memory_error(graded_class):

@@ -1,0 +1,78 @@
+"""Removing hidden tests, solutions and the traceback lines that quote them, before feedback is rendered."""
+from __future__ import annotations
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from course_admin.grading.feedback import (FRAME_NOTE, HIDDEN_NOTE, SOLUTION_NOTE, RedactHiddenTests,
+                                           redact_traceback, split_regions)
+
+ESC = "\x1b"
+
+HIDDEN_CELL = (
+    '"""sigmoid values."""\n'
+    "assert sigmoid(0) == 0.5\n"
+    "### BEGIN HIDDEN TESTS\n"
+    "secret_expected = 0.7310585786300049\n"
+    'assert abs(sigmoid(1) - secret_expected) < 1e-12, "sigmoid(1) is wrong."\n'
+    "### END HIDDEN TESTS"
+)
+
+
+def ipython_traceback(count: int, lines: list[tuple[int, str]], failing: int, message: str) -> list[str]:
+    """A traceback shaped like IPython 9's: header, one frame with coloured code lines, the error line."""
+    body = "".join(
+        f"{ESC}[32m{'----> ' if number == failing else '      '}{ESC}[39m{ESC}[32m{number}{ESC}[39m {text}\n"
+        for number, text in lines)
+    return [
+        f"{ESC}[31m{'-' * 75}{ESC}[39m",
+        f"{ESC}[31mAssertionError{ESC}[39m                            Traceback (most recent call last)",
+        f"{ESC}[36mCell{ESC}[39m{ESC}[36m {ESC}[39m{ESC}[32mIn[{count}]{ESC}[39m{ESC}[32m, line {failing}{ESC}[39m\n" + body,
+        f"{ESC}[31mAssertionError{ESC}[39m: {message}",
+    ]
+
+
+def test_split_regions_marks_where_a_region_was_and_runs_an_open_region_to_the_end():
+    kept, inside = split_regions("a\n### BEGIN X\nb\n### END X\nc\n    ### BEGIN X\nd", "BEGIN X", "END X")
+    assert kept == ["a", ("",), "c", ("    ",)]
+    assert inside == ["b", "d"]
+
+
+def test_frames_of_hidden_test_cells_are_reduced_to_their_header():
+    traceback = ipython_traceback(7, [(4, "secret_expected = 0.7310585786300049"),
+                                      (5, 'assert abs(sigmoid(1) - secret_expected) < 1e-12, "sigmoid(1) is wrong."')],
+                                  5, "sigmoid(1) is wrong.")
+    redacted = redact_traceback(traceback, {7}, {"secret_expected = 0.7310585786300049"})
+    assert redacted[2] == f"Cell In[7] {FRAME_NOTE}"
+    assert redacted[3] == traceback[3]
+    assert "secret_expected" not in "".join(redacted)
+
+
+def test_frames_of_other_cells_keep_their_code_except_lines_quoting_hidden_tests():
+    traceback = ipython_traceback(3, [(1, "def sigmoid(z):"), (2, "    return helper_secret_line(z)")], 2, "boom")
+    redacted = redact_traceback(traceback, {7}, {"return helper_secret_line(z)"})
+    assert "def sigmoid(z):" in redacted[2]
+    assert "helper_secret_line" not in redacted[2]
+
+
+def test_the_preprocessor_strips_hidden_tests_solutions_and_their_traceback_lines():
+    test_cell = new_code_cell(HIDDEN_CELL, execution_count=7, outputs=[new_output(
+        "error", ename="AssertionError", evalue="sigmoid(1) is wrong.",
+        traceback=ipython_traceback(7, [(5, 'assert abs(sigmoid(1) - secret_expected) < 1e-12, "sigmoid(1) is wrong."')],
+                                    5, "sigmoid(1) is wrong."))])
+    later = new_code_cell("check(secret_expected)", execution_count=8, outputs=[new_output(
+        "error", ename="NameError", evalue="x",
+        traceback=ipython_traceback(8, [(1, "secret_expected = 0.7310585786300049")], 1, "x"))])
+    written = new_markdown_cell("### BEGIN SOLUTION\nThe instructor's model answer.\n### END SOLUTION")
+    code = new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION")
+    nb = new_notebook(cells=[test_cell, later, written, code])
+
+    nb, _ = RedactHiddenTests().preprocess(nb, {})
+    text = nbformat.writes(nb)
+    for secret in ("secret_expected = 0.73", "0.7310585786300049", "model answer", "return 42", "BEGIN"):
+        assert secret not in text
+    assert nb.cells[0].source == '"""sigmoid values."""\nassert sigmoid(0) == 0.5\n' + HIDDEN_NOTE
+    assert nb.cells[0].outputs[0].traceback[2] == f"Cell In[7] {FRAME_NOTE}"
+    assert nb.cells[0].outputs[0].traceback[-1].endswith("sigmoid(1) is wrong.")
+    assert nb.cells[2].source == SOLUTION_NOTE
+    assert nb.cells[3].source == "def f():\n    " + SOLUTION_NOTE

@@ -1,0 +1,82 @@
+"""The printed table, the grades CSV, problem kinds and the kernel spec (no grading run here)."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import pytest
+
+from course_admin.grading.execution import write_kernel_spec
+from course_admin.grading.problems import KINDS, Problem
+from course_admin.grading.report import ClassReport, NotebookReport, StudentReport, write_grades_csv
+from course_admin.grading.settings import KERNEL_NAME
+
+
+def small_report() -> ClassReport:
+    ada = StudentReport("ada", [NotebookReport("01_data", 2, 2, False, "graded"),
+                                NotebookReport("02_model", 3.5, 5, True, "graded")])
+    bo = StudentReport("bo", [NotebookReport("01_data", 0, 2, False, "not submitted"),
+                              NotebookReport("02_model", 1, 5, False, "graded")],
+                       [Problem("missing_notebook", "01_data", "01_data.ipynb was not handed in: scored 0"),
+                        Problem("ignored_file", None, "not graded: notes.txt")])
+    return ClassReport("hw", [ada, bo], unassigned_files=["README.txt"])
+
+
+def test_table_shows_scores_marks_and_the_reasons_for_attention():
+    assert small_report().table().splitlines() == [
+        "Assignment hw: 2 students",
+        "student    01_data   02_model      total",
+        "----------------------------------------",
+        "ada           2/2      3.5/5*      5.5/7",
+        "bo            0/2!       1/5         1/7",
+        "* waits for manual grading   ! not submitted, invalid or not gradable",
+        "",
+        "Needs attention (1 students):",
+        "  bo [01_data] missing notebook: 01_data.ipynb was not handed in: scored 0",
+        "Files with no recognisable student id (not graded): README.txt",
+    ]
+
+
+def test_needs_attention_leaves_out_informational_problems():
+    attention = small_report().needs_attention()
+    assert list(attention) == ["bo"] and [p.kind for p in attention["bo"]] == ["missing_notebook"]
+
+
+def test_grades_csv_rows(tmp_path):
+    path = write_grades_csv(small_report(), tmp_path / "grades.csv")
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [
+        ["student", "assignment", "notebook", "score", "max_score", "needs_manual_grade", "status"],
+        ["ada", "hw", "01_data", "2", "2", "0", "graded"],
+        ["ada", "hw", "02_model", "3.5", "5", "1", "graded"],
+        ["bo", "hw", "01_data", "0", "2", "0", "not submitted"],
+        ["bo", "hw", "02_model", "1", "5", "0", "graded"],
+    ]
+
+
+def test_report_json_round_trips_problems():
+    data = json.loads(json.dumps(small_report().to_dict()))
+    assert data["students"][1]["problems"][0] == {
+        "kind": "missing_notebook", "notebook": "01_data",
+        "detail": "01_data.ipynb was not handed in: scored 0", "needs_attention": True}
+    assert Problem.from_dict(data["students"][1]["problems"][1]).needs_attention is False
+
+
+def test_unknown_problem_kinds_are_refused():
+    with pytest.raises(ValueError, match="unknown problem kind 'oops'"):
+        Problem("oops", None, "x")
+    assert all(isinstance(label, str) for _, label in KINDS.values())
+
+
+def test_kernel_spec_caps_memory_and_keeps_history_in_memory(tmp_path):
+    spec_dir = write_kernel_spec(tmp_path / "jupyter", 3 * 2**30)
+    assert spec_dir == tmp_path / "jupyter" / "kernels" / KERNEL_NAME
+    spec = json.loads((spec_dir / "kernel.json").read_text())
+    argv = spec["argv"]
+    assert argv[0] == sys.executable and argv[1] == "-c"
+    assert "resource.RLIMIT_AS" in argv[2]
+    assert argv[3:] == [str(3 * 2**30), "-f", "{connection_file}", "--HistoryManager.hist_file=:memory:"]
+    assert spec["env"]["OPENBLAS_NUM_THREADS"] == "1"
+    assert spec["env"]["IPYTHONDIR"] == str((tmp_path / "jupyter" / "ipython").resolve())
