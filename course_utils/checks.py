@@ -362,7 +362,8 @@ def _values_hint(actual, expected, rtol, atol):
         return _VALUES_HINT
     factor = actual.item(nonzero.item(0)) / expected.item(nonzero.item(0))
     scaled = _multiply(factor, expected)
-    misfit = _greater(_absolute(_subtract(actual, scaled)), _add(atol, _multiply(rtol, _absolute(scaled))))
+    tolerance = _add(atol, _multiply(rtol, _absolute(scaled)))
+    misfit = _greater(_absolute(_subtract(actual, scaled)), tolerance)
     if _true_positions(misfit).size or _abs(factor - 1.0) < 1e-2:
         return _VALUES_HINT
     if _abs(factor + 1.0) < 1e-3:
@@ -495,7 +496,8 @@ def _first_change(before, now, path):
         for keys, verb in ((added, "added"), (removed, "removed")):
             if keys:
                 names = ", ".join(_map(_short_repr, keys))
-                return path, f"{_len(keys)} {'key' if _len(keys) == 1 else 'keys'} {verb} ({names})", "none"
+                counted = f"{_len(keys)} {'key' if _len(keys) == 1 else 'keys'}"
+                return path, f"{counted} {verb} ({names})", "none"
         for key, item in _dict_items(before):
             change = _first_change(item, _dict_getitem(now, key), _item_path(path, key))
             if change is not None:
@@ -518,7 +520,8 @@ def _first_change(before, now, path):
     return path, _short_repr(now), f"{_short_repr(before)} as before"
 
 
-_MUTATION_HINT = "in-place operations (-=, +=, item assignment) on an input change the caller's object too."
+_MUTATION_HINT = ("in-place operations (-=, +=, item assignment) on an input change "
+                  "the caller's object too.")
 
 
 def _require_unchanged(before, call, hint, current):
@@ -599,7 +602,8 @@ def _looks_genuine(value, name, home):
         return value.__name__ == "numpy." + name and _in_numpy(_getattr(value, "__file__", None))
     if cls is _FunctionType:
         return value.__name__ == expected_name and _in_numpy(value.__code__.co_filename)
-    if _is_c_type(cls) and cls.__module__ == "numpy" and cls.__name__ in ("ufunc", "_ArrayFunctionDispatcher"):
+    numpy_callable = cls.__name__ in ("ufunc", "_ArrayFunctionDispatcher")
+    if _is_c_type(cls) and cls.__module__ == "numpy" and numpy_callable:
         if value.__name__ != expected_name:
             return False
         return cls.__name__ == "ufunc" or _looks_genuine(value._implementation, name, home)
@@ -675,7 +679,8 @@ class _Watch:
         """Names added to this module's namespace since it was sealed (warnings' own excepted)."""
         if self.own_names is None:
             return []
-        return [name for name in _MODULE_DICT if name not in self.own_names and name != "__warningregistry__"]
+        return [name for name in _MODULE_DICT
+                if name not in self.own_names and name != "__warningregistry__"]
 
     def accept_additions(self):
         """Whether this module's namespace grew only by names that change nothing."""
@@ -709,10 +714,10 @@ class _Watch:
 
     def verifier(self):
         """The fast check run before every public helper: identity comparisons in C loops."""
-        item_groups, attribute_groups, compromised = self.item_groups, self.attribute_groups, self.compromised
-        state, own_namespace, modules = self.state, _MODULE_DICT, _SYS_MODULES
-        capture_testing, accept_additions, problems = self.capture_testing, self.accept_additions, self.problems
-        package_attribute_replaced = self.package_attribute_replaced
+        item_groups, attribute_groups = self.item_groups, self.attribute_groups
+        compromised, state, own_namespace, modules = self.compromised, self.state, _MODULE_DICT, _SYS_MODULES
+        capture_testing, accept_additions = self.capture_testing, self.accept_additions
+        package_attribute_replaced, problems = self.package_attribute_replaced, self.problems
         all_, map_, is_, len_ = _all, _map, _is, _len
         lookup_error, failure, tamper_message = _LookupError, _Failure, _tamper_message
 
@@ -914,7 +919,8 @@ def check_values_in(array, allowed, name, hint=None):
     outside = _logical_not(inside)
     count, index, value = _first(outside, array)
     if count:
-        listed = ", ".join(_map(_format_number, allowed))
+        allowed_texts = _list(_map(_format_number, allowed))
+        listed = ", ".join(allowed_texts)
         default = "check the last step that produces these values."
         if _all(candidate in (0, 1) for candidate in allowed):
             strays = array.ravel()[_true_positions(outside)]
@@ -922,7 +928,7 @@ def check_values_in(array, allowed, name, hint=None):
             if not _true_positions(_logical_not(within)).size:
                 default = "values between 0 and 1 look like probabilities that were not turned into labels."
         _fail(f"{name} has values outside {{{listed}}} in {_entries(count, array.size)}: "
-              f"got {_format_number(value)}{_at(index)}, expected {_either(_map(_format_number, allowed))}.",
+              f"got {_format_number(value)}{_at(index)}, expected {_either(allowed_texts)}.",
               hint, default)
 
 
@@ -1043,7 +1049,8 @@ def _seal():
         labels = [f"{_MODULE_NAME}.{function.__qualname__}.{attribute}" for function in watched]
         watch.watch_attributes(labels, watched, attribute)
     cells = [cell for function in functions for cell in (function.__closure__ or ())]
-    watch.watch_attributes([f"a closure variable of {_MODULE_NAME}"] * _len(cells), cells, "cell_contents")
+    labels = [f"a closure variable of {_MODULE_NAME}"] * _len(cells)
+    watch.watch_attributes(labels, cells, "cell_contents")
     if _THIS_MODULE is not None:
         watch.watch_attributes([f"the class of {_MODULE_NAME}"], [_THIS_MODULE], "__class__")
         watch.watch_package_attribute(_THIS_MODULE)

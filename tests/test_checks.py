@@ -335,7 +335,8 @@ def test_check_keys_rejects(mapping, message):
         check_keys(mapping, GRAD_KEYS, "grads")
 
 
-PARAMETERS = {"W1": np.full((4, 2), 0.01), "b1": np.zeros((4, 1)), "W2": np.full((1, 4), -0.02), "b2": np.zeros((1, 1))}
+PARAMETERS = {"W1": np.full((4, 2), 0.01), "b1": np.zeros((4, 1)),
+              "W2": np.full((1, 4), -0.02), "b2": np.zeros((1, 1))}
 
 
 def test_check_arrays_dict_accepts_equal_dicts():
@@ -491,7 +492,8 @@ def test_check_unchanged_compares_lists_and_plain_values():
     costs = [0.7, 0.6]
     before = snapshot(costs=costs, n_h=4)
     costs.append(0.5)
-    with fails_with(f"nn_model(X, Y, 4) modified its input costs: got length 3, expected 2 as before.\n{MUTATION_HINT}"):
+    with fails_with(f"nn_model(X, Y, 4) modified its input costs: got length 3, expected 2 as before.\n"
+                    f"{MUTATION_HINT}"):
         check_unchanged(before, "nn_model(X, Y, 4)", costs=costs, n_h=4)
     with fails_with(f"f(n_h) modified its input n_h: got 5, expected 4 as before.\n{MUTATION_HINT}"):
         check_unchanged(before, "f(n_h)", n_h=5)
@@ -624,14 +626,16 @@ def test_a_name_added_to_the_module_is_named():
 
 
 def test_assigning_or_deleting_a_module_attribute_is_refused():
-    message = f"the checking code was modified: course_utils.checks.check_array cannot be replaced.\n{TAMPER_HINT}"
-    with fails_with(message, AttributeError):
+    def refused(what):
+        return fails_with(f"the checking code was modified: {what}.\n{TAMPER_HINT}", AttributeError)
+
+    with refused("course_utils.checks.check_array cannot be replaced"):
         checks.check_array = lambda *args, **kwargs: None
-    with pytest.raises(AttributeError, match="^the checking code was modified: course_utils.checks._abs cannot be"):
+    with refused("course_utils.checks._abs cannot be replaced"):
         checks._abs = lambda value: 0
-    with pytest.raises(AttributeError, match="^the checking code was modified: course_utils.checks.check_keys cannot be deleted"):
+    with refused("course_utils.checks.check_keys cannot be deleted"):
         del checks.check_keys
-    with pytest.raises(AttributeError, match="cannot be replaced"):
+    with refused("course_utils.checks.__class__ cannot be replaced"):
         checks.__class__ = types.ModuleType
     assert checks.__dict__["check_array"] is check_array
 
