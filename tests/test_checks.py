@@ -47,6 +47,14 @@ def tampered(what):
     return fails_with(f"the checking code was modified: {what}.\n{TAMPER_HINT}")
 
 
+@pytest.fixture(autouse=True)
+def checking_code_restored():
+    """Every test starts and ends with the checking code intact."""
+    assert_intact()
+    yield
+    assert_intact()
+
+
 # ---------------------------------------------------------------------------------------------
 # check_type
 
@@ -541,14 +549,6 @@ def patched(namespace, name, value):
         yield
     finally:
         namespace[name] = original
-
-
-@pytest.fixture(autouse=True)
-def checking_code_restored():
-    """Every test starts and ends with the checking code intact."""
-    assert_intact()
-    yield
-    assert_intact()
 
 
 def call_each_helper():
