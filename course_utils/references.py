@@ -8,8 +8,8 @@ dicts (also with integer keys) restored exactly. The values are generated from
 >>> W1 = reference("initialize_parameters")["W1"]
 >>> W1.shape
 (4, 2)
->>> float(W1[0, 0])
--0.00416758...
+>>> round(float(W1[0, 0]), 8)
+-0.00416758
 """
 import json
 from functools import lru_cache
