@@ -31,12 +31,24 @@ NOT_RUN = "NotRun"
 TIMEOUT = "CellTimeoutError"
 TRUNCATION_NOTE = "... [the grader dropped the rest of this output] ..."
 
-# Runs in the kernel process before ipykernel starts: cap its address space, then start as usual.
+# Runs in the kernel process before ipykernel starts: cap its address space; put the
+# notebook's folder last on sys.path and import the preloaded packages now, so that a file a
+# submission writes there (numpy.py, course_utils/) cannot shadow them (editable installs
+# are found after every sys.path entry, so course_utils needs the early import); then start.
 _LAUNCHER = (
-    "import resource, sys\n"
+    "import importlib, os, resource, sys\n"
     "limit = int(sys.argv.pop(1))\n"
+    "preload = [name for name in sys.argv.pop(1).split(',') if name]\n"
     "if limit > 0:\n"
     "    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+    "here = os.getcwd()\n"
+    "sys.path[:] = [entry for entry in sys.path if entry not in ('', here)]\n"
+    "for name in preload:\n"
+    "    try:\n"
+    "        importlib.import_module(name)\n"
+    "    except ImportError:\n"
+    "        pass\n"
+    "sys.path.append(here)\n"
     "from ipykernel.kernelapp import launch_new_instance\n"
     "launch_new_instance()\n"
 )
@@ -51,20 +63,22 @@ _KERNEL_ENV = {
 }
 
 
-def write_kernel_spec(jupyter_path: Path, memory_limit: int) -> Path:
+def write_kernel_spec(jupyter_path: Path, memory_limit: int, preload: tuple[str, ...] = ()) -> Path:
     """Write the grading kernel spec under ``jupyter_path/kernels``; return its directory.
 
     Workers put ``jupyter_path`` on ``JUPYTER_PATH`` so that ``Execute.kernel_name``
     finds it; IPython's profile directory is ``jupyter_path/ipython``. The kernel runs this interpreter with ``RLIMIT_AS`` set to ``memory_limit``
-    bytes (0: no cap), so an allocation past the cap raises ``MemoryError`` in the cell.
+    bytes (0: no cap), so an allocation past the cap raises ``MemoryError`` in the cell;
+    the packages named in ``preload`` are imported before any cell runs.
     """
     spec_dir = Path(jupyter_path) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     # nbclient keeps IPython's history in memory only for kernels named python*, so say it here;
     # a private IPYTHONDIR keeps the grader's own IPython profile and startup files out of grading
     spec = {
-        "argv": [sys.executable, "-c", _LAUNCHER, str(int(memory_limit)), "-f", "{connection_file}",
-                 "--HistoryManager.hist_file=:memory:"],
+        "argv": [sys.executable, "-c", _LAUNCHER, str(int(memory_limit)), ",".join(preload),
+                 "-f", "{connection_file}",
+                 "--HistoryManager.hist_file=:memory:", "--IPKernelApp.ignore_cwd=True"],
         "display_name": "Python 3 (grading, memory-capped)",
         "language": "python",
         "env": {**_KERNEL_ENV, "IPYTHONDIR": str(Path(jupyter_path).resolve() / "ipython")},

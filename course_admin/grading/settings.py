@@ -40,6 +40,9 @@ class GradingSettings:
     student_pattern : str
         Regular expression with a ``student`` group, matched against the start of the
         file names of LMS downloads (``alice_12345_attempt.zip``).
+    preload : tuple of str
+        Packages every grading kernel imports before the first cell, so that files a
+        submission writes into its folder cannot stand in for them.
     """
 
     timeout: int | None = None
@@ -48,6 +51,7 @@ class GradingSettings:
     max_output_lines: int | None = None
     iopub_timeout: int = 5
     student_pattern: str = r"^(?P<student>[^_]+)_"
+    preload: tuple[str, ...] = ("course_utils",)
 
 
 def load_course_config(course_root: Path) -> Config:

@@ -213,7 +213,8 @@ def job_to_json(job: GradingJob) -> str:
 
 def job_from_json(text: str) -> GradingJob:
     data = json.loads(text)
-    return GradingJob(data["course_root"], data["workdir"], data["assignment"], GradingSettings(**data["settings"]))
+    settings = dict(data["settings"], preload=tuple(data["settings"]["preload"]))
+    return GradingJob(data["course_root"], data["workdir"], data["assignment"], GradingSettings(**settings))
 
 
 def main(argv: list[str]) -> int:

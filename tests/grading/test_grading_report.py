@@ -71,12 +71,32 @@ def test_unknown_problem_kinds_are_refused():
 
 
 def test_kernel_spec_caps_memory_and_keeps_history_in_memory(tmp_path):
-    spec_dir = write_kernel_spec(tmp_path / "jupyter", 3 * 2**30)
+    spec_dir = write_kernel_spec(tmp_path / "jupyter", 3 * 2**30, ("course_utils", "numpy"))
     assert spec_dir == tmp_path / "jupyter" / "kernels" / KERNEL_NAME
     spec = json.loads((spec_dir / "kernel.json").read_text())
     argv = spec["argv"]
     assert argv[0] == sys.executable and argv[1] == "-c"
     assert "resource.RLIMIT_AS" in argv[2]
-    assert argv[3:] == [str(3 * 2**30), "-f", "{connection_file}", "--HistoryManager.hist_file=:memory:"]
+    assert argv[3:] == [str(3 * 2**30), "course_utils,numpy", "-f", "{connection_file}",
+                        "--HistoryManager.hist_file=:memory:", "--IPKernelApp.ignore_cwd=True"]
     assert spec["env"]["OPENBLAS_NUM_THREADS"] == "1"
     assert spec["env"]["IPYTHONDIR"] == str((tmp_path / "jupyter" / "ipython").resolve())
+
+
+def test_files_in_the_notebook_folder_cannot_shadow_installed_packages(tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    write_kernel_spec(tmp_path / "jupyter", 2 * 2**30, ("course_utils",))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "course_utils.py").write_text("SHADOW = True\n")
+    (folder / "json.py").write_text("SHADOW = True\n")
+    (folder / "helper_of_the_assignment.py").write_text("VALUE = 42\n")
+    nb = new_notebook(cells=[new_code_cell(
+        "import course_utils, course_utils.layout, json, helper_of_the_assignment\n"
+        "print(hasattr(course_utils, 'SHADOW'), hasattr(json, 'SHADOW'), helper_of_the_assignment.VALUE)\n"
+        "print(len(bytearray(2**20)))")])
+    NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=60, resources={"metadata": {"path": str(folder)}}).execute()
+    assert nb.cells[0].outputs[0].text == "False False 42\n1048576\n"
