@@ -1,0 +1,157 @@
+"""A catalog of realistic student mistakes, each a small change to one reference answer.
+
+Every entry must cost points at a test cell of the function it breaks, with a message that
+names what is wrong (``tests/test_mistakes.py`` holds the course to this). ``expect`` is
+a piece of text the failing test's message must contain.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One mistaken line (or few) in the answer of ``function``."""
+
+    key: str
+    function: str
+    summary: str
+    old: str
+    new: str
+    expect: str
+
+
+def _m(function, key, summary, old, new, expect):
+    return Mistake(f"{function}-{key}", function, summary, old, new, expect)
+
+
+CATALOG = [
+    # accuracy
+    _m("accuracy", "fraction", "a fraction instead of a percentage",
+       "float(100 * np.mean(right))", "float(np.mean(right))", "wrong value"),
+    _m("accuracy", "count", "the number of right answers instead of a percentage",
+       "float(100 * np.mean(right))", "float(np.sum(right))", "wrong value"),
+    _m("accuracy", "error-rate", "the error rate instead of the accuracy",
+       "predictions == Y", "predictions != Y", "wrong value"),
+    _m("accuracy", "ignores-labels", "the share of predicted ones, ignoring Y",
+       "float(100 * np.mean(right))", "float(100 * np.mean(predictions))", "wrong value"),
+    _m("accuracy", "truncated", "truncated to a whole percent, as the original notebook printed it",
+       "float(100 * np.mean(right))", "float(int(100 * np.mean(right)))", "accuracy("),
+    # layer_sizes
+    _m("layer_sizes", "hidden-size", "three hidden units instead of four",
+       "n_h = 4 ", "n_h = 3 ", "layer_sizes("),
+    _m("layer_sizes", "examples-axis", "the number of examples as the input size",
+       "n_x = X.shape[0]", "n_x = X.shape[1]", "layer_sizes("),
+    _m("layer_sizes", "fixed-output", "a hard-coded output size",
+       "n_y = Y.shape[0]", "n_y = 1", "layer_sizes("),
+    _m("layer_sizes", "order", "the sizes returned in the wrong order",
+       "return n_x, n_h, n_y", "return n_h, n_x, n_y", "layer_sizes("),
+    # initialize_parameters
+    _m("initialize_parameters", "global-seed", "seeding and drawing from the global random state",
+       "rng = np.random.RandomState(seed)", "np.random.seed(seed)\n    rng = np.random", "random"),
+    _m("initialize_parameters", "ignores-seed", "the seed argument ignored",
+       "np.random.RandomState(seed)", "np.random.RandomState(2)", "initialize_parameters("),
+    _m("initialize_parameters", "unscaled", "weights not multiplied by 0.01",
+       "W1 = rng.randn(n_h, n_x) * 0.01", "W1 = rng.randn(n_h, n_x)", "W1"),
+    _m("initialize_parameters", "transposed", "W1 of shape (n_x, n_h)",
+       "W1 = rng.randn(n_h, n_x) * 0.01", "W1 = rng.randn(n_x, n_h).T * 0.01", "W1"),
+    _m("initialize_parameters", "draw-order", "W2 drawn before W1",
+       "W1 = rng.randn(n_h, n_x) * 0.01      # (n_h, n_x), drawn first\n"
+       "    b1 = np.zeros((n_h, 1))              # (n_h, 1)\n"
+       "    W2 = rng.randn(n_y, n_h) * 0.01",
+       "W2 = rng.randn(n_y, n_h) * 0.01\n    b1 = np.zeros((n_h, 1))\n    W1 = rng.randn(n_h, n_x) * 0.01",
+       "W1"),
+    _m("initialize_parameters", "flat-bias", "b1 as a 1-d array",
+       "b1 = np.zeros((n_h, 1))", "b1 = np.zeros(n_h)", "b1"),
+    _m("initialize_parameters", "uniform", "rand (uniform) instead of randn (normal)",
+       "W1 = rng.randn(n_h, n_x) * 0.01", "W1 = rng.rand(n_h, n_x) * 0.01", "W1"),
+    # sigmoid
+    _m("sigmoid", "sign", "exp(z) instead of exp(-z)",
+       "1 / (1 + np.exp(-z))", "1 / (1 + np.exp(z))", "sigmoid("),
+    _m("sigmoid", "tanh", "tanh instead of the sigmoid",
+       "return 1 / (1 + np.exp(-z))", "return np.tanh(z)", "sigmoid("),
+    _m("sigmoid", "scalar-math", "math.exp, which only takes numbers",
+       "return 1 / (1 + np.exp(-z))", "import math\n    return 1 / (1 + math.exp(-z))", "TypeError"),
+    # forward_propagation
+    _m("forward_propagation", "sigmoid-hidden", "the sigmoid in the hidden layer",
+       "A1 = np.tanh(Z1)", "A1 = sigmoid(Z1)", "A1"),
+    _m("forward_propagation", "tanh-output", "tanh at the output",
+       "A2 = sigmoid(Z2)", "A2 = np.tanh(Z2)", "A2"),
+    _m("forward_propagation", "no-bias", "b1 left out",
+       "Z1 = W1 @ X + b1", "Z1 = W1 @ X", "Z1"),
+    _m("forward_propagation", "pre-activation", "Z1 fed to the output layer instead of A1",
+       "Z2 = W2 @ A1 + b2", "Z2 = W2 @ Z1 + b2", "Z2"),
+    _m("forward_propagation", "cache-key", "Z2 missing from the cache",
+       '"Z2": Z2, ', "", "Z2"),
+    _m("forward_propagation", "return-order", "cache and A2 returned in the wrong order",
+       "return A2, cache", "return cache, A2", "cache has the wrong type"),
+    # compute_cost
+    _m("compute_cost", "no-mean", "the sum over examples instead of the mean",
+       "cost = -np.sum(log_likelihood) / m", "cost = -np.sum(log_likelihood)", "compute_cost("),
+    _m("compute_cost", "sign", "the log-likelihood instead of its negative",
+       "cost = -np.sum(log_likelihood) / m", "cost = np.sum(log_likelihood) / m", "compute_cost("),
+    _m("compute_cost", "array", "a (1, 1) array instead of a float",
+       "return float(cost)", "return np.array([[cost]])", "compute_cost("),
+    _m("compute_cost", "half-formula", "only the y = 1 term of the cross-entropy",
+       "Y * np.log(A2) + (1 - Y) * np.log(1 - A2)", "Y * np.log(A2)", "compute_cost("),
+    _m("compute_cost", "wrong-axis", "m taken from the wrong axis of Y",
+       "m = Y.shape[1]", "m = Y.shape[0]", "compute_cost("),
+    _m("compute_cost", "wrong-log", "log(A2) in the y = 0 term",
+       "(1 - Y) * np.log(1 - A2)", "(1 - Y) * np.log(A2)", "compute_cost("),
+    # backward_propagation
+    _m("backward_propagation", "no-mean", "dW2 without the 1/m",
+       "dW2 = dZ2 @ A1.T / m", "dW2 = dZ2 @ A1.T", "dW2"),
+    _m("backward_propagation", "wrong-axis", "db2 summed over the wrong axis",
+       "db2 = np.sum(dZ2, axis=1, keepdims=True) / m", "db2 = np.sum(dZ2, axis=0, keepdims=True) / m", "db2"),
+    _m("backward_propagation", "no-keepdims", "db1 without keepdims",
+       "db1 = np.sum(dZ1, axis=1, keepdims=True) / m", "db1 = np.sum(dZ1, axis=1) / m", "db1"),
+    _m("backward_propagation", "tanh-derivative", "1 - A1 as the derivative of tanh",
+       "(1 - A1 ** 2)", "(1 - A1)", "dW1"),
+    _m("backward_propagation", "sign", "Y - A2 instead of A2 - Y",
+       "dZ2 = A2 - Y", "dZ2 = Y - A2", "dW2"),
+    _m("backward_propagation", "wrong-input", "A1 in place of X for dW1",
+       "dW1 = dZ1 @ X.T / m", "dW1 = dZ1 @ A1.T / m", "dW1"),
+    _m("backward_propagation", "swapped-keys", "dW1 and dW2 stored under each other's names",
+       '{"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}', '{"dW1": dW2, "db1": db1, "dW2": dW1, "db2": db2}',
+       "dW"),
+    # update_parameters
+    _m("update_parameters", "ascent", "gradient ascent (a plus sign)",
+       'parameters[name] - learning_rate * grads["d" + name]',
+       'parameters[name] + learning_rate * grads["d" + name]', 'new_parameters["W1"] has wrong values'),
+    _m("update_parameters", "ignores-rate", "the learning rate argument ignored",
+       'learning_rate * grads["d" + name]', '1.2 * grads["d" + name]', "update_parameters("),
+    _m("update_parameters", "in-place", "the parameters updated in place",
+       'return {name: parameters[name] - learning_rate * grads["d" + name]  # new arrays, same shapes\n'
+       '            for name in ("W1", "b1", "W2", "b2")}',
+       'for name in ("W1", "b1", "W2", "b2"):\n'
+       '        parameters[name] -= learning_rate * grads["d" + name]\n'
+       '    return parameters', "modified"),
+    # nn_model
+    _m("nn_model", "ignores-rate", "the learning rate not passed to update_parameters",
+       "update_parameters(parameters, grads, learning_rate)", "update_parameters(parameters, grads)",
+       "learning_rate=0.3"),
+    _m("nn_model", "sparse-costs", "the cost recorded every 1000 iterations only",
+       "        costs.append(cost)\n", "        if i % 1000 == 0:\n            costs.append(cost)\n", "costs"),
+    _m("nn_model", "wrong-seed", "initialised with another seed",
+       "initialize_parameters(n_x, n_h, n_y)", "initialize_parameters(n_x, n_h, n_y, seed=3)", "costs has wrong values"),
+    _m("nn_model", "ignores-hidden-size", "four hidden units whatever n_h is",
+       "initialize_parameters(n_x, n_h, n_y)", "initialize_parameters(n_x, 4, n_y)", "n_h=2"),
+    _m("nn_model", "array-costs", "the costs returned as an array",
+       "return parameters, costs", "return parameters, np.array(costs)", "costs"),
+    _m("nn_model", "ignores-iterations", "a fixed number of iterations",
+       "for i in range(num_iterations):", "for i in range(100):", "nn_model("),
+    # predict
+    _m("predict", "threshold", "A2 >= 0.5 (0.5 itself predicted as 1)",
+       "(A2 > 0.5)", "(A2 >= 0.5)", "predict("),
+    _m("predict", "probabilities", "the probabilities instead of labels",
+       "return (A2 > 0.5).astype(int)", "return A2", "predict("),
+    _m("predict", "rounded-floats", "np.round, which gives floats",
+       "return (A2 > 0.5).astype(int)", "return np.round(A2)", "predict("),
+    # hidden_size_sweep
+    _m("hidden_size_sweep", "list", "a list of accuracies instead of a dict",
+       "return accuracies", "return list(accuracies.values())", "hidden_size_sweep("),
+    _m("hidden_size_sweep", "string-keys", "the sizes stored as strings",
+       "accuracies[n_h] = ", "accuracies[str(n_h)] = ", "hidden_size_sweep("),
+    _m("hidden_size_sweep", "fraction", "accuracies divided by 100",
+       "accuracy(predict(parameters, X), Y)", "accuracy(predict(parameters, X), Y) / 100", "hidden_size_sweep("),
+    _m("hidden_size_sweep", "ignores-iterations", "always 5000 iterations",
+       "num_iterations=num_iterations", "num_iterations=5000", "hidden_size_sweep("),
+]
