@@ -6,9 +6,12 @@ earlier notebooks instead, as the student saved them, e.g. in ``07_training.ipyn
     from course_utils.loader import load_functions
     forward_propagation, compute_cost = load_functions("forward_propagation", "compute_cost")
 
-Only the answer cells (code cells whose nbgrader metadata has ``"solution": true``) are run,
-in a fresh namespace that holds nothing but ``np``; every other cell of those notebooks is
-ignored. A graded function that mentions another one by name (``nn_model`` calls
+Only the definitions of the answer cells (code cells whose nbgrader metadata has
+``"solution": true``) are run, in a fresh namespace that holds nothing but ``np``: functions,
+classes, imports, and assignments to plain names that call nothing. Statements that do
+something (a print, a loop, a call, a change to another module) are left out, so a stray line
+in an earlier notebook can neither hang, flood nor stop a later one. Every other cell of those
+notebooks is ignored. A graded function that mentions another one by name (``nn_model`` calls
 ``forward_propagation``) brings that function's notebook along, and all of them share one
 namespace. IPython magics, shell escapes and help requests in answer cells are skipped;
 with IPython installed, ``%time``, ``%%time`` and ``%%capture`` keep their Python statements.
@@ -243,12 +246,27 @@ def _prepare_cell(notebook, number, source):
     """Parse and compile one answer cell, finding the graded functions it uses."""
     filename = f"{notebook}, cell {number}"
     try:
-        tree = _python_tree(source, filename)
+        tree = _definitions_only(_python_tree(source, filename))
         code = compile(tree, filename, "exec", dont_inherit=True)
         references = _global_names(ast.unparse(tree), filename) & set(NOTEBOOK_OF)
     except (SyntaxError, ValueError) as error:
         raise _cell_error(notebook, number, error) from error
     return _AnswerCell(number, filename, source, code, frozenset(references))
+
+
+def _definitions_only(tree):
+    """``tree`` keeping only the statements that define something without running student code."""
+    def is_definition(node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            return True
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            return (all(isinstance(target, ast.Name) for target in targets)
+                    and not any(isinstance(inner, (ast.Call, ast.Lambda)) for inner in ast.walk(node.value)))
+        return False
+
+    tree.body = [node for node in tree.body if is_definition(node)]
+    return tree
 
 
 def _global_names(source, filename):

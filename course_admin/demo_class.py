@@ -1,0 +1,170 @@
+"""The demonstration class: what a real class hands in, made from the course's own notebooks.
+
+``python3 course.py run`` grades it, so that a newcomer sees the whole pipeline work: the
+reference solution, an untouched release, students with realistic mistakes, cheats that must
+earn nothing, and faults that must cost only their own points. Each variant names the graded
+functions whose points it should lose (``loses``); the grading tests hold the pipeline to that.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from course_admin.mistakes import CATALOG
+from course_admin.submissions import Variant, corrupt, grade_id, remove, rename, write_class
+
+
+@dataclass(frozen=True)
+class DemoStudent:
+    """A variant and what grading it must show."""
+
+    variant: Variant
+    loses: frozenset = field(default_factory=frozenset)
+    #: "all": every autograded point lost; "none": full marks; "some": exactly ``loses``
+    outcome: str = "some"
+
+
+def _mistake(key: str) -> Variant:
+    mistake = next(m for m in CATALOG if m.key == key)
+    return Variant(f"mistake-{key}", mistake.summary, answers={mistake.function: (mistake.old, mistake.new)})
+
+
+def _replace_answer(body: str):
+    """An answer change that keeps the reference's def line and docstring and swaps the body."""
+    def change(source: str) -> str:
+        opening = source.index('"""')
+        closing = source.index('"""', opening + 3) + 3
+        return source[:closing] + "\n" + body
+    return change
+
+
+def _drop_test_cells(prefix: str):
+    """A notebook edit that deletes every test cell whose grade_id starts with ``prefix``."""
+    def edit(notebooks):
+        for nb in notebooks.values():
+            nb.cells = [cell for cell in nb.cells
+                        if not ((grade_id(cell) or "").startswith(prefix)
+                                and cell.metadata.get("nbgrader", {}).get("grade"))]
+    return edit
+
+
+def _blank_test_cells(prefix: str):
+    """A notebook edit that empties every test cell whose grade_id starts with ``prefix``."""
+    def edit(notebooks):
+        for nb in notebooks.values():
+            for cell in nb.cells:
+                if (grade_id(cell) or "").startswith(prefix) and cell.metadata.get("nbgrader", {}).get("grade"):
+                    cell.source = "pass  # nothing to see here"
+    return edit
+
+
+def _duplicate_answer(gid: str):
+    """A notebook edit that duplicates the answer cell ``gid``, metadata and all."""
+    def edit(notebooks):
+        for nb in notebooks.values():
+            for index, cell in enumerate(nb.cells):
+                if grade_id(cell) == gid:
+                    nb.cells.insert(index + 1, cell.copy())
+                    return
+    return edit
+
+
+WRONG_COST = "    return 0.25\n"
+HARD_CODED_INIT = '''    import numpy as np
+    return {"W1": np.array([[-0.00416758, -0.00056267], [-0.02136196, 0.01640271],
+                            [-0.01793436, -0.00841747], [0.00502881, -0.01245288]]),
+            "b1": np.zeros((4, 1)),
+            "W2": np.array([[-0.01057952, -0.00909008, 0.00551454, 0.02292208]]),
+            "b2": np.zeros((1, 1))}
+'''
+COPIED_REFERENCE = '''    from course_utils.references import reference
+    return reference("forward_propagation")
+'''
+PATCH_NUMPY = '''
+import numpy
+numpy.allclose = lambda *args, **kwargs: True
+numpy.isclose = lambda a, b, *args, **kwargs: numpy.ones(numpy.shape(a), dtype=bool)
+numpy.testing.assert_allclose = lambda *args, **kwargs: None
+numpy.testing.assert_array_equal = lambda *args, **kwargs: None
+'''
+PATCH_CHECKS = '''
+import course_utils.checks as _checks
+for _name in [n for n in vars(_checks) if n.startswith(("check_", "assert_"))]:
+    _checks.__dict__[_name] = lambda *args, **kwargs: None
+_checks.__dict__["helpers_are_genuine"] = lambda *args, **kwargs: True
+'''
+PATCH_BUILTINS = '''
+import builtins
+builtins.isinstance = lambda *args: True
+builtins.abs = lambda x: 0
+builtins.max = lambda *args, **kwargs: 0
+'''
+
+
+def demo_students() -> list[DemoStudent]:
+    """The demonstration class, in the order its table is printed."""
+    some = lambda *functions: frozenset(functions)  # noqa: E731
+    return [
+        DemoStudent(Variant("reference", "the reference solution"), outcome="none"),
+        DemoStudent(Variant("untouched", "the release handed in untouched", blank=True), outcome="all"),
+        # realistic mistakes, each costing the points of one function
+        DemoStudent(_mistake("backward_propagation-no-keepdims"), some("backward_propagation")),
+        DemoStudent(_mistake("forward_propagation-sigmoid-hidden"), some("forward_propagation")),
+        DemoStudent(_mistake("compute_cost-no-mean"), some("compute_cost")),
+        DemoStudent(_mistake("predict-threshold"), some("predict")),
+        # cheats: nothing for the function cheated on
+        DemoStudent(Variant("cheat-hard-coded", "initialize_parameters returns the published numbers",
+                            answers={"initialize_parameters": _replace_answer(HARD_CODED_INIT)}),
+                    some("initialize_parameters")),
+        DemoStudent(Variant("cheat-copied-reference", "forward_propagation returns the stored reference values",
+                            answers={"forward_propagation": _replace_answer(COPIED_REFERENCE)}),
+                    some("forward_propagation")),
+        DemoStudent(Variant("cheat-patched-numpy", "a wrong compute_cost and numpy's comparisons replaced",
+                            answers={"compute_cost": lambda s: _replace_answer(WRONG_COST)(s) + PATCH_NUMPY}),
+                    some("compute_cost")),
+        DemoStudent(Variant("cheat-patched-checks", "a wrong compute_cost and course_utils.checks replaced",
+                            answers={"compute_cost": lambda s: _replace_answer(WRONG_COST)(s) + PATCH_CHECKS}),
+                    some("compute_cost")),
+        DemoStudent(Variant("cheat-patched-builtins", "a wrong compute_cost and builtins replaced",
+                            answers={"compute_cost": lambda s: _replace_answer(WRONG_COST)(s) + PATCH_BUILTINS}),
+                    some("compute_cost")),
+        DemoStudent(Variant("cheat-edited-tests", "a wrong backward_propagation and its test cells emptied",
+                            answers={"backward_propagation": _replace_answer("    return {}\n")},
+                            edit=_blank_test_cells("backward_propagation_")),
+                    some("backward_propagation")),
+        DemoStudent(Variant("cheat-deleted-tests", "a wrong predict and its test cells deleted",
+                            answers={"predict": _replace_answer("    return X[:1] * 0\n")},
+                            edit=_drop_test_cells("predict_")),
+                    some("predict")),
+        # faults: each costs only its own points, the rest of the class is graded
+        DemoStudent(Variant("fault-infinite-loop", "hidden_size_sweep never returns",
+                            answers={"hidden_size_sweep": _replace_answer("    while True:\n        pass\n")}),
+                    some("hidden_size_sweep")),
+        DemoStudent(Variant("fault-kernel-exit", "forward_propagation's cell kills the kernel",
+                            answers={"forward_propagation": lambda s: "import os\nos._exit(1)\n" + s}),
+                    some("forward_propagation")),
+        DemoStudent(Variant("fault-output-flood", "accuracy prints a million lines",
+                            answers={"accuracy": lambda s: s + "\nfor _i in range(10**6):\n    print(_i)\n"}),
+                    outcome="none"),
+        DemoStudent(Variant("fault-huge-allocation", "layer_sizes allocates a 80 GB array",
+                            answers={"layer_sizes": _replace_answer(
+                                "    import numpy as np\n    big = np.ones((100000, 100000))\n"
+                                "    return X.shape[0], 4, Y.shape[0]\n")}),
+                    some("layer_sizes")),
+        DemoStudent(Variant("fault-invalid-json", "05_cost.ipynb is not valid JSON",
+                            write=corrupt("05_cost.ipynb")), some("compute_cost")),
+        DemoStudent(Variant("fault-missing-notebook", "06_backward_propagation.ipynb is missing",
+                            write=remove("06_backward_propagation.ipynb")), some("backward_propagation")),
+        DemoStudent(Variant("fault-renamed-notebook", "03_initialization.ipynb handed in as a copy",
+                            write=rename("03_initialization.ipynb", "03_initialization (1).ipynb")),
+                    outcome="none"),
+        DemoStudent(Variant("fault-duplicated-cells", "update_parameters' answer cell duplicated",
+                            edit=_duplicate_answer("update_parameters")), outcome="none"),
+    ]
+
+
+def write_demo_class(submitted_root: Path) -> list[DemoStudent]:
+    """Write the demonstration class in nbgrader's layout under ``submitted_root``."""
+    students = demo_students()
+    write_class([student.variant for student in students], submitted_root)
+    return students
