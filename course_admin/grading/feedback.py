@@ -8,7 +8,10 @@ traceback quotes its lines. :class:`RedactHiddenTests` runs before the page is r
   ``### END SOLUTION`` regions of every cell are replaced by one comment line;
 - in tracebacks, the frames of cells that held hidden tests are reduced to their header
   (``Cell In[7] (test code not shown)``), and any other line quoting a hidden line is
-  removed; the error's name and message (the test's verdict) stay.
+  removed; the error's name and message (the test's verdict) stay;
+- in every output (printed text, results, errors), a line that quotes a line of the
+  hidden tests or solutions of any notebook of the assignment is replaced by
+  ``[line not shown]``: a submission can print ``In`` or read notebook files from disk.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from traitlets import Unicode
 HIDDEN_NOTE = "# (hidden tests are not shown)"
 SOLUTION_NOTE = "# (solution not shown)"
 FRAME_NOTE = "(test code not shown)"
+LINE_NOTE = "[line not shown]"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _FRAME_HEADER = re.compile(r"^\s*(?:Cell In\s*\[(\d+)\]|File <ipython-input-(\d+)-[^>]*>|Input In \[(\d+)\])")
@@ -100,13 +104,82 @@ def redact_traceback(traceback: list[str], hidden_counts: set[int], hidden_lines
     return redacted
 
 
+def _is_secret_worthy(line: str) -> bool:
+    """Long and specific enough that finding it in an output means it was quoted."""
+    return len(line) >= 8 and any(character.isalnum() for character in line)
+
+
+def quoted_forms(line: str) -> set[str]:
+    """The ways a line of code shows up when printed: as is, inside a repr (``print(In)``),
+    inside JSON (a notebook file read and printed) and HTML-escaped."""
+    import html as html_module
+    import json
+
+    forms = {line, json.dumps(line)[1:-1], repr(line)[1:-1], html_module.escape(line)}
+    forms.add(line.replace("\\", "\\\\").replace('"', '\\"'))
+    forms.add(line.replace("\\", "\\\\").replace("'", "\\'"))
+    return forms
+
+
+def redact_text(text: str, secrets: set[str]) -> str:
+    """``text`` with every line that quotes one of ``secrets`` (see :func:`quoted_forms`) replaced
+    by :data:`LINE_NOTE`."""
+    if not secrets or not text:
+        return text
+    forms = set().union(*(quoted_forms(secret) for secret in secrets))
+    lines = text.split("\n")
+    kept = [LINE_NOTE if any(form in strip_ansi(line) for form in forms) else line for line in lines]
+    return "\n".join(kept)
+
+
+def _redact_output(output, secrets: set[str]) -> None:
+    if output.get("output_type") == "stream":
+        output.text = redact_text(output.get("text", ""), secrets)
+    elif output.get("output_type") == "error":
+        output.evalue = redact_text(output.get("evalue", ""), secrets)
+        output.traceback = [redact_text(entry, secrets) for entry in output.get("traceback", [])]
+    else:
+        for mime, value in list(output.get("data", {}).items()):
+            if isinstance(value, str) and mime.startswith("text/"):
+                output.data[mime] = redact_text(value, secrets)
+
+
+def secret_lines(notebooks, markers) -> set[str]:
+    """The specific lines inside hidden-test and solution regions of ``notebooks``.
+
+    ``markers`` is a list of (begin, end) pairs.
+    """
+    secrets = set()
+    for nb in notebooks:
+        for cell in nb.cells:
+            for begin, end in markers:
+                _, inside = split_regions(cell.source, begin, end)
+                secrets.update(line.strip() for line in inside if _is_secret_worthy(line.strip()))
+    return secrets
+
+
 class RedactHiddenTests(NbGraderPreprocessor):
-    """Remove hidden tests, solutions and the traceback lines quoting them (see the module docstring)."""
+    """Remove hidden tests, solutions and what quotes them from a graded notebook (see the module docstring).
+
+    With ``source_dir`` set (the assignment's instructor notebooks), any output line that
+    quotes a line of their hidden tests or solutions is replaced too: a submission can
+    print ``In`` (the history holds the hidden tests it ran) or read notebook files.
+    """
 
     begin_hidden = Unicode("BEGIN HIDDEN TESTS").tag(config=True)
     end_hidden = Unicode("END HIDDEN TESTS").tag(config=True)
     begin_solution = Unicode("BEGIN SOLUTION").tag(config=True)
     end_solution = Unicode("END SOLUTION").tag(config=True)
+    source_dir = Unicode("", help="Folder of the assignment's instructor notebooks.").tag(config=True)
+
+    def _source_secrets(self) -> set[str]:
+        if not self.source_dir:
+            return set()
+        import nbformat
+
+        notebooks = [nbformat.read(path, as_version=4) for path in sorted(Path(self.source_dir).glob("*.ipynb"))]
+        return secret_lines(notebooks, [(self.begin_hidden, self.end_hidden),
+                                        (self.begin_solution, self.end_solution)])
 
     def preprocess(self, nb, resources):
         hidden_counts: set[int] = set()
@@ -118,11 +191,14 @@ class RedactHiddenTests(NbGraderPreprocessor):
                 if cell.cell_type == "code" and cell.get("execution_count"):
                     hidden_counts.add(int(cell.execution_count))
             cell.source, _ = _redact_source(cell.source, self.begin_solution, self.end_solution, SOLUTION_NOTE)
+        markers = {self.begin_hidden, self.end_hidden, self.begin_solution, self.end_solution}
+        secrets = self._source_secrets() | {line for line in hidden_lines if _is_secret_worthy(line)} | markers
         for cell in nb.cells:
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     output.traceback = redact_traceback(list(output.get("traceback", [])),
                                                         hidden_counts, hidden_lines)
+                _redact_output(output, secrets)
         return nb, resources
 
 
@@ -149,6 +225,7 @@ def generate_feedback(config, workspace, student: str, log_lines: list[str] | No
     own = Config()
     own.merge(config)
     own.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, CSSHTMLHeaderPreprocessor]
+    own.RedactHiddenTests.source_dir = str(workspace.source_dir)
     own.HTMLExporter.template_name = "feedback"
     coursedir = CourseDirectory(config=own)
     coursedir.assignment_id = workspace.assignment

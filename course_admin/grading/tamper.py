@@ -9,7 +9,10 @@ It reads the syntax tree only (nothing runs) and reports, per cell:
 - ``import builtins`` (or ``__builtin__``) and any use of ``__builtins__``;
 - rebinding at the top level a built-in name (``abs = ...``) or a name the read-only
   cells import (``np = ...``), which the test cells would then use;
-- ``exec``/``eval``/``compile``/``__import__`` and ``ctypes``, which hide what they do.
+- ``exec``/``eval``/``compile``/``__import__``, which hide what they do;
+- modules a NumPy exercise has no use for and that reach outside the notebook
+  (``ctypes``, ``sqlite3``, ``subprocess``, ``signal``...), and ``os.system``,
+  ``os.kill``, ``os._exit`` and the like.
 
 A finding means "look at this", not "cheated": the scores never depend on it.
 """
@@ -25,6 +28,9 @@ _DEFAULT_ALIASES = {"np": "numpy", "numpy": "numpy", "builtins": "builtins",
                     "__builtins__": "builtins", "course_utils": "course_utils"}
 _MUTATING_METHODS = {"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"}
 _OPAQUE_CALLS = {"exec", "eval", "compile", "__import__"}
+_FOREIGN_MODULES = {"ctypes", "sqlite3", "subprocess", "socket", "signal", "multiprocessing", "gc", "pty"}
+_PROCESS_CALLS = {"system", "popen", "fork", "forkpty", "kill", "killpg", "_exit", "abort", "setsid",
+                  "execv", "execve", "execl", "execlp", "execvp", "spawnv", "spawnl", "posix_spawn"}
 _BUILTIN_NAMES = {name for name in dir(builtins) if not name.startswith("_")}
 
 
@@ -136,15 +142,15 @@ class _Scanner(ast.NodeVisitor):
         for alias in node.names:
             if alias.name in {"builtins", "__builtin__"}:
                 self.note(f"imports {alias.name}")
-            if alias.name.split(".")[0] == "ctypes":
-                self.note("imports ctypes")
+            if alias.name.split(".")[0] in _FOREIGN_MODULES:
+                self.note(f"imports {alias.name.split('.')[0]}")
         self.generic_visit(node)
 
     def visit_ImportFrom(self, node):
         if node.module in {"builtins", "__builtin__"}:
             self.note(f"imports from {node.module}")
-        if node.module and node.module.split(".")[0] == "ctypes":
-            self.note("imports ctypes")
+        if node.module and node.module.split(".")[0] in _FOREIGN_MODULES:
+            self.note(f"imports {node.module.split('.')[0]}")
         self.generic_visit(node)
 
     def visit_Name(self, node):
@@ -163,6 +169,14 @@ class _Scanner(ast.NodeVisitor):
                 self.note(f"calls {func.id} on the module {dotted}")
         if isinstance(func, ast.Name) and func.id in _OPAQUE_CALLS:
             self.note(f"calls {func.id}")
+        if isinstance(func, ast.Attribute) and func.attr in _PROCESS_CALLS:
+            dotted = _dotted(func, self.aliases) or ""
+            if dotted in {f"os.{func.attr}", f"posix.{func.attr}"}:
+                self.note(f"calls {dotted}")
+        if isinstance(func, ast.Name) and func.id in _PROCESS_CALLS:
+            origin = self.aliases.get(func.id, "")
+            if origin in {f"os.{func.id}", f"posix.{func.id}"}:
+                self.note(f"calls {origin}")
         if isinstance(func, ast.Attribute) and func.attr in _MUTATING_METHODS:
             dotted = _dotted(func.value, self.aliases) or ""
             if dotted.startswith("sys.modules"):

@@ -158,18 +158,28 @@ def _autograde_notebook(config, assignment: str, student: str, notebook: str, lo
     converter = Autograde(coursedir=coursedir, config=config)
     converter.force = True
     converter.create_student = True
+    failed = False
     with capture_log(converter.log) as log:
         try:
             converter.start()
-            error = None
-        except Exception as failure:  # nbgrader raises NbGraderException and whatever its parts raise
-            error = f"{type(failure).__name__}: {str(failure).strip().splitlines()[0][:160] if str(failure).strip() else ''}"
+        except Exception:  # nbgrader raises NbGraderException and whatever its parts raise
+            failed = True
             log.write(traceback.format_exc())
+    text = log.getvalue()
     log_lines.append(f"--- autograde {student}/{assignment}/{notebook}")
-    log_lines.append(log.getvalue())
-    if error is None and "There was an error processing assignment" in log.getvalue():
-        error = "see the log"
-    return error
+    log_lines.append(text)
+    if failed or "There was an error processing assignment" in text:
+        return _last_error_line(text)
+    return None
+
+
+def _last_error_line(log_text: str) -> str:
+    """The last ``SomeError: message`` line of a log (nbgrader's own exception only says "see the log")."""
+    import re
+
+    found = [line.strip() for line in log_text.splitlines()
+             if re.match(r"\s*[\w.]*(Error|Exception)\b.*", line) and "NbGraderException" not in line]
+    return found[-1][:200] if found else "see the log"
 
 
 def _zero_ungraded(db_url: str, assignment: str, student: str, notebooks: list[str]) -> None:

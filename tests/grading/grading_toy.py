@@ -198,6 +198,12 @@ def write_class(submitted: Path, release: dict[str, nbformat.NotebookNode]) -> d
                           "02_cubes.ipynb": answered(cubes, full)},
             {"01_squares": 1, "02_cubes": 3})
 
+    # prints the history (hidden tests it ran), the graded notebook file and the instructor's source
+    snoop = ('print(In)\nfor path in ["01_squares.ipynb", "../../../source/toy/01_squares.ipynb"]:\n'
+             "    print(open(path).read())\n")
+    student("snooper", {"01_squares.ipynb": answered(squares, {"add": snoop}), "02_cubes.ipynb": cubes},
+            {"01_squares": 0, "02_cubes": 0})
+
     # deletes the test of the wrong square (restored: fails) and of the right add (restored: passes)
     deleter = answered(squares, solution_answers(square=WRONG["square"]))
     del deleter.cells[find_cell(deleter, "square_values")]

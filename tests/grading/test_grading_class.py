@@ -192,6 +192,14 @@ def test_feedback_of_the_blank_release_shows_no_solution_but_shows_the_visible_t
     assert "# (hidden tests are not shown)" in text
 
 
+def test_printing_the_history_or_notebook_files_leaks_neither_hidden_tests_nor_solutions(graded_class):
+    text = visible_text(graded_class.workdir / "course/feedback/snooper/toy/01_squares.html")
+    for marker in (*toy.HIDDEN_MARKERS, *toy.SOLUTION_MARKERS):
+        assert marker not in text
+    assert "[line not shown]" in text
+    assert "print(open(path).read())" in text  # the student's own code is shown
+
+
 def test_a_failing_hidden_test_keeps_its_message_but_not_its_code(graded_class):
     text = visible_text(graded_class.workdir / "course/feedback/hardcoder/toy/01_squares.html")
     assert f"AssertionError: {toy.HIDDEN_FAILURE_MESSAGE}" in text
@@ -218,7 +226,7 @@ def test_grades_csv_has_one_row_per_student_and_notebook(graded_class):
 def test_the_table_lists_who_needs_attention_and_why(graded_class):
     table = graded_class.parallel.table()
     lines = table.splitlines()
-    assert lines[0] == "Assignment toy: 15 students"
+    assert lines[0] == "Assignment toy: 16 students"
     assert any(re.fullmatch(r"alice\s+3/5\*\s+3/3\s+6/8", line) for line in lines)
     assert any(re.fullmatch(r"partial\s+3/5\*\s+0/3!\s+3/8", line) for line in lines)
     assert "Needs attention (12 students):" in lines
@@ -226,7 +234,7 @@ def test_the_table_lists_who_needs_attention_and_why(graded_class):
     assert "  tamperer [01_squares] tampering suspected: square: assigns to numpy.testing.assert_allclose" in lines
     attention = graded_class.parallel.needs_attention()
     assert "alice" not in attention and "blank" not in attention
-    assert set(attention) == set(graded_class.expected) - {"alice", "blank", "hardcoder"}
+    assert set(attention) == set(graded_class.expected) - {"alice", "blank", "hardcoder", "snooper"}
 
 
 @pytest.mark.parametrize("student", ["alice", "exiter"])

@@ -1,11 +1,15 @@
 """Removing hidden tests, solutions and the traceback lines that quote them, before feedback is rendered."""
 from __future__ import annotations
 
+import html
+import json
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_admin.grading.feedback import (FRAME_NOTE, HIDDEN_NOTE, SOLUTION_NOTE, RedactHiddenTests,
-                                           redact_traceback, split_regions)
+from course_admin.grading.feedback import (FRAME_NOTE, HIDDEN_NOTE, LINE_NOTE, SOLUTION_NOTE, RedactHiddenTests,
+                                           quoted_forms, redact_text, redact_traceback, secret_lines,
+                                           split_regions)
 
 ESC = "\x1b"
 
@@ -76,3 +80,48 @@ def test_the_preprocessor_strips_hidden_tests_solutions_and_their_traceback_line
     assert nb.cells[0].outputs[0].traceback[-1].endswith("sigmoid(1) is wrong.")
     assert nb.cells[2].source == SOLUTION_NOTE
     assert nb.cells[3].source == "def f():\n    " + SOLUTION_NOTE
+
+
+def test_secret_lines_are_the_specific_lines_of_hidden_and_solution_regions():
+    nb = new_notebook(cells=[new_code_cell(HIDDEN_CELL),
+                             new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION")])
+    markers = [("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"), ("BEGIN SOLUTION", "END SOLUTION")]
+    assert secret_lines([nb], markers) == {
+        "secret_expected = 0.7310585786300049",
+        'assert abs(sigmoid(1) - secret_expected) < 1e-12, "sigmoid(1) is wrong."',
+        "return x + 1",
+    }
+
+
+def test_quoted_forms_cover_repr_json_and_html():
+    line = 'assert f(\'a\') == "b", "f is wrong."'
+    forms = quoted_forms(line)
+    assert json.dumps(line)[1:-1] in forms
+    assert repr(line)[1:-1] in forms
+    assert html.escape(line) in forms
+
+
+def test_output_lines_quoting_a_secret_are_replaced_whatever_their_form():
+    secrets = {"secret_expected = 0.7310585786300049"}
+    history = "['import numpy as np', 'x = 1\\nsecret_expected = 0.7310585786300049\\n']"
+    text = f"first line\n{history}\n   \"secret_expected = 0.7310585786300049\\n\",\nlast line"
+    assert redact_text(text, secrets) == f"first line\n{LINE_NOTE}\n{LINE_NOTE}\nlast line"
+    assert redact_text("nothing to hide", secrets) == "nothing to hide"
+    quoted = 'assert hidden == 1, "hidden is wrong."'
+    from_json = '    "assert hidden == 1, \\"hidden is wrong.\\"\\n",'
+    assert redact_text(from_json, {quoted}) == LINE_NOTE
+
+
+def test_the_preprocessor_redacts_printed_history_with_the_sources_secrets(tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    nbformat.write(new_notebook(cells=[new_code_cell(HIDDEN_CELL)]), source / "05_other.ipynb")
+    printed = new_code_cell("print(In)", execution_count=2, outputs=[
+        new_output("stream", name="stdout", text="['', 'secret_expected = 0.7310585786300049']\nok\n"
+                                                 "  ### BEGIN HIDDEN TESTS\n"),
+        new_output("execute_result", execution_count=2,
+                   data={"text/plain": "assert abs(sigmoid(1) - secret_expected) < 1e-12, \"sigmoid(1) is wrong.\""}),
+    ])
+    nb, _ = RedactHiddenTests(source_dir=str(source)).preprocess(new_notebook(cells=[printed]), {})
+    assert nb.cells[0].outputs[0].text == f"{LINE_NOTE}\nok\n{LINE_NOTE}\n"
+    assert nb.cells[0].outputs[1].data["text/plain"] == LINE_NOTE

@@ -31,6 +31,12 @@ from course_admin.grading.tamper import scan_notebook, scan_source
     ("def isinstance(a, b):\n    return True", "rebinds the built-in name isinstance"),
     ("exec('np.testing.assert_allclose = print')", "calls exec"),
     ("import ctypes", "imports ctypes"),
+    ("import sqlite3\nsqlite3.connect('../../../gradebook.db')", "imports sqlite3"),
+    ("from subprocess import run", "imports subprocess"),
+    ("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)", "imports signal"),
+    ("import os\nos._exit(0)", "calls os._exit"),
+    ("import os as o\no.system('rm -rf /')", "calls os.system"),
+    ("from os import kill\nkill(1, 9)", "calls os.kill"),
 ])
 def test_flagged(source, finding):
     assert finding in scan_source(source)
@@ -45,6 +51,8 @@ def test_flagged(source, finding):
     "%timeit np.zeros(3)\n!echo hello",
     "import numpy as np",
     "this is not python (",
+    "import os\nos.path.join('a', 'b')\nfiles = os.listdir('.')",
+    "def system(x):\n    return x\nsystem(3)",
 ])
 def test_ordinary_code_is_not_flagged(source):
     assert scan_source(source) == []
