@@ -1,0 +1,30 @@
+"""When nbgrader itself cannot grade a notebook, the run still completes and says why."""
+from __future__ import annotations
+
+import grading_toy as toy
+from course_admin.grading import GradingSettings, grade_class
+from course_admin.grading.worker import _last_error_line
+
+
+def test_a_kernel_that_cannot_start_is_a_grading_error_not_a_crash(toy_course, toy_release, tmp_path):
+    submissions = tmp_path / "class"
+    toy.write_notebook(submissions / "ann" / "toy" / "01_squares.ipynb", toy_release["01_squares.ipynb"])
+    # 40 MiB of address space is too little for a Python kernel to start
+    report = grade_class(toy_course, toy.ASSIGNMENT, submissions, tmp_path / "work", workers=1,
+                         settings=GradingSettings(memory_limit=40 * 2**20))
+    ann = report.student("ann")
+    assert [(nb.notebook, nb.score, nb.status) for nb in ann.notebooks] == [
+        ("01_squares", 0.0, "grading error"), ("02_cubes", 0.0, "not submitted")]
+    errors = [problem for problem in ann.problems if problem.kind == "grading_error"]
+    assert [(p.notebook, p.detail) for p in errors] == [
+        ("01_squares", "nbgrader could not grade it (RuntimeError: Kernel died before replying to kernel_info): "
+                       "scored 0, see the log")]
+    assert "Kernel died before replying to kernel_info" in (tmp_path / "work/logs/ann.log").read_text()
+
+
+def test_the_reason_is_the_last_error_line_of_the_log():
+    log = ("[ERROR] There was an error processing assignment\nTraceback (most recent call last):\n"
+           "  File \"x.py\", line 1\nnbclient.exceptions.CellTimeoutError: A cell timed out\n"
+           "nbgrader.converters.base.NbGraderException: Please see the above traceback\n")
+    assert _last_error_line(log) == "nbclient.exceptions.CellTimeoutError: A cell timed out"
+    assert _last_error_line("nothing useful") == "see the log"
