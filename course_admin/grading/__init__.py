@@ -15,18 +15,23 @@ runs these steps (each is a function of :mod:`.engine` that can be called alone)
 3. ``autograde`` (:mod:`.parallel`, :mod:`.worker`, :mod:`.execution`): a pool of
    processes, each with a scratch gradebook, runs nbgrader's ``Autograde`` notebook by
    notebook with :class:`~.execution.FairExecute`: per-cell timeout with interrupt, output
-   capped, kernels under ``RLIMIT_AS``; a dead or unresponsive kernel costs the cells
-   from there on, never the notebook. Each worker also writes the student's feedback
-   pages with hidden tests, solutions and the traceback lines quoting them removed
-   (:mod:`.feedback`).
+   capped, kernels under ``RLIMIT_AS`` with ``course_utils`` imported before any cell;
+   a dead or unresponsive kernel costs the cells from there on, never the notebook.
+   Each worker also writes the student's feedback pages with hidden tests and solutions
+   removed, and every traceback or output line that quotes them (:mod:`.feedback`).
 4. ``store`` (:mod:`.store`): the parent alone writes the grades into the course
    gradebook (manual grades from formgrader are kept).
 5. ``build_report`` + ``export`` (:mod:`.report`): ``ClassReport`` with scores per
    student and notebook, ``table()`` with a "needs attention" list and its reasons, and
    ``reports/grades.csv`` (student, assignment, notebook, score, max_score, ...).
 
-Running it again on the same class gives the same scores. ``regenerate_feedback``
-rewrites the feedback pages from the gradebook after manual grading.
+Running it again on the same class gives the same scores, whatever the number of
+workers. ``regenerate_feedback`` rewrites the feedback pages from the gradebook after
+manual grading in formgrader (pointed at ``<workdir>/course``).
+
+Limits: submissions run as the grading user. The scan for tampering is static, and a
+kernel can still read or write files the grader can (the gradebook included): grade
+untrusted classes inside a container or as a user who owns nothing but the work directory.
 
 Importing this package loads nothing heavy; the names below are imported on first use.
 """

@@ -41,12 +41,15 @@ def sanitise(workspace: Workspace, submissions: list[RawSubmission]) -> dict[str
 
 
 def autograde(course_root: Path, workspace: Workspace, students: list[str], settings: GradingSettings,
-              workers: int = 2) -> dict[str, StudentOutcome]:
-    """Autograde the sanitised submissions of ``students`` with ``workers`` processes."""
+              workers: int = 2, progress=None) -> dict[str, StudentOutcome]:
+    """Autograde the sanitised submissions of ``students`` with ``workers`` processes.
+
+    ``progress(outcome)`` is called as each student is done (for a progress line).
+    """
     from .parallel import grade_students
 
     job = GradingJob(str(Path(course_root).resolve()), str(workspace.workdir), workspace.assignment, settings)
-    return grade_students(job, students, workers)
+    return grade_students(job, students, workers, progress)
 
 
 def store(workspace: Workspace, outcomes: dict[str, StudentOutcome],
@@ -79,7 +82,7 @@ def export(report: ClassReport, workspace: Workspace) -> ClassReport:
 
 
 def grade_class(course_root, assignment: str, submissions, workdir, workers: int = 2, *,
-                settings: GradingSettings | None = None, layout: str = "auto") -> ClassReport:
+                settings: GradingSettings | None = None, layout: str = "auto", progress=None) -> ClassReport:
     """Grade a whole class; never modifies ``course_root`` or ``submissions``.
 
     Parameters
@@ -100,6 +103,8 @@ def grade_class(course_root, assignment: str, submissions, workdir, workers: int
         Time, memory and output limits; defaults to :class:`GradingSettings()`.
     layout : str
         ``auto`` (zip or notebook files at the top level mean LMS downloads), ``nbgrader`` or ``zips``.
+    progress : callable, optional
+        Called with each student's ``StudentOutcome`` (``.student``, ``.seconds``) as it is graded.
 
     Returns
     -------
@@ -118,7 +123,7 @@ def grade_class(course_root, assignment: str, submissions, workdir, workers: int
     raw, unassigned = collect_submissions(Path(submissions), assignment, settings, layout)
     intake = sanitise(workspace, raw)
     lap("intake")
-    outcomes = autograde(Path(course_root), workspace, sorted(intake), settings, workers)
+    outcomes = autograde(Path(course_root), workspace, sorted(intake), settings, workers, progress)
     lap("autograde")
     store(workspace, outcomes, raw)
     report = build_report(workspace, intake, outcomes, unassigned)

@@ -16,6 +16,7 @@ traceback quotes its lines. :class:`RedactHiddenTests` runs before the page is r
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -232,6 +233,7 @@ def generate_feedback(config, workspace, student: str, log_lines: list[str] | No
     coursedir.student_id = student
     converter = GenerateFeedback(coursedir=coursedir, config=own)
     converter.force = True
+    started = time.perf_counter()
     with capture_log(converter.log) as log:
         try:
             converter.start()
@@ -240,6 +242,6 @@ def generate_feedback(config, workspace, student: str, log_lines: list[str] | No
 
             log.write(traceback.format_exc())
     if log_lines is not None:
-        log_lines.append(f"--- feedback {student}/{workspace.assignment}")
+        log_lines.append(f"--- feedback {student}/{workspace.assignment} ({time.perf_counter() - started:.1f} s)")
         log_lines.append(log.getvalue())
     return sorted(workspace.feedback_dir(student).glob("*.html"))

@@ -7,11 +7,12 @@ Two input layouts are read; neither is ever written to:
   anywhere inside; ``__MACOSX`` and checkpoints skipped), or loose
   ``<student>_<anything>.ipynb`` files. The student id is the ``student`` group of
   ``GradingSettings.student_pattern`` (by default everything before the first ``_``).
-  Several archives of one student are merged in name order (a later file of the same
-  name replaces an earlier one, and this is reported).
+  Several archives of one student are merged in name order.
 
-Student ids are reduced to letters, digits and ``.-@_`` so that they are safe as
-nbgrader ids and folder names.
+When two notebook files of one submission have the same name (in two folders, or two
+archives), the first one (shallowest, then in name order) is graded and the other
+reported. Student ids are reduced to letters, digits and ``.-@_`` so that they are safe
+as nbgrader ids and folder names; two ids that reduce to the same one get ``-2``, ``-3``...
 """
 from __future__ import annotations
 
@@ -77,13 +78,20 @@ def safe_student_id(raw: str) -> str:
     return cleaned or "student"
 
 
-def _register(submissions: dict[str, RawSubmission], raw_id: str) -> RawSubmission:
-    student = safe_student_id(raw_id)
-    if student not in submissions:
-        submissions[student] = RawSubmission(student)
-        if student != raw_id:
-            submissions[student].problems.append(
-                Problem("student_id_changed", None, f"student id {raw_id!r} is graded as {student!r}"))
+def _register(submissions: dict[str, RawSubmission], raw_ids: dict[str, str], raw_id: str) -> RawSubmission:
+    """The submission of ``raw_id``, created on first sight under a safe, unique student id."""
+    if raw_id in raw_ids:
+        return submissions[raw_ids[raw_id]]
+    base = student = safe_student_id(raw_id)
+    suffix = 1
+    while student in submissions:
+        suffix += 1
+        student = f"{base}-{suffix}"
+    raw_ids[raw_id] = student
+    submissions[student] = RawSubmission(student)
+    if student != raw_id:
+        submissions[student].problems.append(
+            Problem("student_id_changed", None, f"student id {raw_id!r} is graded as {student!r}"))
     return submissions[student]
 
 
@@ -94,32 +102,35 @@ def _skipped(path: PurePosixPath) -> bool:
 def collect_folder(submissions_dir: Path, assignment: str) -> list[RawSubmission]:
     """Read an nbgrader-layout folder: one :class:`RawSubmission` per student folder."""
     submissions: dict[str, RawSubmission] = {}
+    raw_ids: dict[str, str] = {}
     for student_dir in sorted(Path(submissions_dir).iterdir()):
         if not student_dir.is_dir() or student_dir.name.startswith("."):
             continue
-        submission = _register(submissions, student_dir.name)
+        submission = _register(submissions, raw_ids, student_dir.name)
         folder = student_dir / assignment
         if not folder.is_dir():
             continue
         stamp = folder / "timestamp.txt"
         if stamp.is_file():
             submission.timestamp = stamp.read_text().strip() or None
-        for path in sorted(folder.rglob("*")):
+        for path in sorted(folder.rglob("*"), key=lambda item: (len(item.relative_to(folder).parts), str(item))):
             relative = PurePosixPath(path.relative_to(folder).as_posix())
             if not path.is_file() or _skipped(relative) or path.name == "timestamp.txt":
                 continue
             if path.suffix.lower() == ".ipynb":
-                _add_file(submission, relative, path.read_bytes())
+                _add_file(submission, str(relative), path.read_bytes())
             else:
                 submission.problems.append(Problem("ignored_file", None, f"not graded: {relative}"))
     return list(submissions.values())
 
 
-def _add_file(submission: RawSubmission, relative: PurePosixPath, data: bytes) -> None:
-    name = relative.name
+def _add_file(submission: RawSubmission, where: str, data: bytes, name: str | None = None) -> None:
+    """Keep ``data`` under its file name unless a file of that name came first (then report it)."""
+    name = name or PurePosixPath(where).name
     if name in submission.files:
-        submission.problems.append(Problem("unmatched_file", None,
-                                           f"{relative} replaces an earlier file of the same name"))
+        submission.problems.append(Problem("unmatched_file", None, f"{where} has the name of another notebook "
+                                           "of this submission and was not graded"))
+        return
     submission.files[name] = data
 
 
@@ -134,6 +145,7 @@ def collect_zips(zip_dir: Path, student_pattern: str) -> tuple[list[RawSubmissio
     """
     pattern = re.compile(student_pattern)
     submissions: dict[str, RawSubmission] = {}
+    raw_ids: dict[str, str] = {}
     unassigned = []
     for path in sorted(Path(zip_dir).iterdir()):
         if not path.is_file() or path.name.startswith("."):
@@ -143,9 +155,9 @@ def collect_zips(zip_dir: Path, student_pattern: str) -> tuple[list[RawSubmissio
         if suffix not in {".zip", ".ipynb"} or found is None or not found.group("student"):
             unassigned.append(path.name)
             continue
-        submission = _register(submissions, found.group("student"))
+        submission = _register(submissions, raw_ids, found.group("student"))
         if suffix == ".ipynb":
-            _add_file(submission, PurePosixPath(path.name[found.end():] or path.name), path.read_bytes())
+            _add_file(submission, path.name, path.read_bytes(), name=path.name[found.end():] or path.name)
             continue
         _read_archive(submission, path)
     return list(submissions.values()), unassigned
@@ -166,12 +178,7 @@ def _read_archive(submission: RawSubmission, path: Path) -> None:
                     submission.problems.append(Problem("unmatched_file", None,
                                                        f"{path.name}:{member} is too large to grade"))
                     continue
-                if member.name in submission.files:
-                    submission.problems.append(Problem("unmatched_file", None,
-                                                       f"{path.name}:{member} has the name of another "
-                                                       "notebook of this submission and was not graded"))
-                    continue
-                submission.files[member.name] = archive.read(info)
+                _add_file(submission, f"{path.name}:{member}", archive.read(info))
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
         submission.problems.append(Problem("archive_error", None, f"{path.name} could not be read ({error})"))
 

@@ -65,7 +65,8 @@ class _Worker:
         self.stderr.close()
 
 
-def _run_pool(job_file: Path, workspace: Workspace, students: list[str], workers: int, prefix: str):
+def _run_pool(job_file: Path, workspace: Workspace, students: list[str], workers: int, prefix: str,
+              progress=None):
     """Grade ``students`` with ``workers`` processes; return (outcomes, failures by student)."""
     outcomes: dict[str, StudentOutcome] = {}
     failures: dict[str, str] = {}
@@ -92,6 +93,8 @@ def _run_pool(job_file: Path, workspace: Workspace, students: list[str], workers
                 if word == "done":
                     path = worker.dir / f"{rest}.json"
                     outcomes[rest] = StudentOutcome.from_dict(json.loads(path.read_text()))
+                    if progress is not None:
+                        progress(outcomes[rest])
                 elif word == "failed":
                     student, _, reason = rest.partition(" ")
                     failures[student] = reason
@@ -107,11 +110,13 @@ def _run_pool(job_file: Path, workspace: Workspace, students: list[str], workers
     return outcomes, failures
 
 
-def grade_students(job: GradingJob, students: list[str], workers: int = 2) -> dict[str, StudentOutcome]:
+def grade_students(job: GradingJob, students: list[str], workers: int = 2,
+                   progress=None) -> dict[str, StudentOutcome]:
     """Grade ``students`` with up to ``workers`` processes; return their outcomes by student.
 
     A student whose grading failed twice gets every notebook at 0 (status ``grading
-    error``) and a ``grading_error`` problem.
+    error``) and a ``grading_error`` problem. ``progress``, when given, is called with
+    each :class:`StudentOutcome` as soon as it is in.
     """
     workspace = Workspace(Path(job.workdir), job.assignment)
     if workspace.workers_dir.exists():
@@ -121,9 +126,9 @@ def grade_students(job: GradingJob, students: list[str], workers: int = 2) -> di
         return {}
     job_file = workspace.workers_dir / "job.json"
     job_file.write_text(job_to_json(job))
-    outcomes, failures = _run_pool(job_file, workspace, sorted(students), workers, "w")
+    outcomes, failures = _run_pool(job_file, workspace, sorted(students), workers, "w", progress)
     if failures:
-        retried, failures = _run_pool(job_file, workspace, sorted(failures), 1, "retry")
+        retried, failures = _run_pool(job_file, workspace, sorted(failures), 1, "retry", progress)
         outcomes.update(retried)
     for student, reason in failures.items():
         outcomes[student] = _failed_outcome(workspace, student, reason)

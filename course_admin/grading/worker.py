@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import sys
+import time
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -106,8 +107,6 @@ def init_worker(job: GradingJob, worker_name: str) -> None:
 
 def grade_student(student: str) -> StudentOutcome:
     """Autograde every submitted notebook of ``student``, zero the others, write feedback."""
-    import time
-
     from .feedback import generate_feedback
     from .results import execution_problems
 
@@ -159,6 +158,7 @@ def _autograde_notebook(config, assignment: str, student: str, notebook: str, lo
     converter.force = True
     converter.create_student = True
     failed = False
+    started = time.perf_counter()
     with capture_log(converter.log) as log:
         try:
             converter.start()
@@ -166,7 +166,7 @@ def _autograde_notebook(config, assignment: str, student: str, notebook: str, lo
             failed = True
             log.write(traceback.format_exc())
     text = log.getvalue()
-    log_lines.append(f"--- autograde {student}/{assignment}/{notebook}")
+    log_lines.append(f"--- autograde {student}/{assignment}/{notebook} ({time.perf_counter() - started:.1f} s)")
     log_lines.append(text)
     if failed or "There was an error processing assignment" in text:
         return _last_error_line(text)

@@ -44,6 +44,7 @@ class GradedClass:
     rerun: object  # ClassReport of the second run (1 worker, same work directory)
     inputs_before: dict
     inputs_after: dict
+    finished: list  # students in the order the first run reported them done
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +57,9 @@ def graded_class(toy_course, toy_release, tmp_path_factory) -> GradedClass:
     before = {"course": toy.tree_fingerprint(toy_course), "submissions": toy.tree_fingerprint(submissions)}
 
     started = time.perf_counter()
-    parallel = grade_class(toy_course, toy.ASSIGNMENT, submissions, workdir, workers=2)
+    finished = []
+    parallel = grade_class(toy_course, toy.ASSIGNMENT, submissions, workdir, workers=2,
+                           progress=lambda outcome: finished.append(outcome.student))
     _TIMINGS["class graded with 2 workers"] = time.perf_counter() - started
     started = time.perf_counter()
     rerun = grade_class(toy_course, toy.ASSIGNMENT, submissions, workdir, workers=1)
@@ -64,7 +67,7 @@ def graded_class(toy_course, toy_release, tmp_path_factory) -> GradedClass:
     _TIMINGS["submissions"] = len(expected)
 
     after = {"course": toy.tree_fingerprint(toy_course), "submissions": toy.tree_fingerprint(submissions)}
-    return GradedClass(toy_course, submissions, workdir, expected, parallel, rerun, before, after)
+    return GradedClass(toy_course, submissions, workdir, expected, parallel, rerun, before, after, finished)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -53,6 +53,10 @@ def test_the_first_run_really_used_two_grading_processes(graded_class):
     assert sorted(path.name for path in (graded_class.workdir / "workers").iterdir() if path.is_dir()) == ["w0"]
 
 
+def test_progress_is_reported_once_per_student(graded_class):
+    assert sorted(graded_class.finished) == sorted(graded_class.expected)
+
+
 def test_input_files_are_never_modified(graded_class):
     assert graded_class.inputs_after == graded_class.inputs_before
     assert not (graded_class.course / "gradebook.db").exists()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import grading_toy as toy
 from course_admin.grading import GradingSettings, grade_class
-from course_admin.grading.worker import _last_error_line
+from course_admin.grading.parallel import grade_students
+from course_admin.grading.worker import GradingJob, _last_error_line
 
 
 def test_a_kernel_that_cannot_start_is_a_grading_error_not_a_crash(toy_course, toy_release, tmp_path):
@@ -28,3 +29,20 @@ def test_the_reason_is_the_last_error_line_of_the_log():
            "nbgrader.converters.base.NbGraderException: Please see the above traceback\n")
     assert _last_error_line(log) == "nbclient.exceptions.CellTimeoutError: A cell timed out"
     assert _last_error_line("nothing useful") == "see the log"
+
+
+def test_students_of_a_grading_process_that_cannot_start_get_a_grading_error(toy_course, toy_release, tmp_path):
+    workdir = tmp_path / "work"
+    release = workdir / "course" / "release" / toy.ASSIGNMENT
+    for name, nb in toy_release.items():
+        toy.write_notebook(release / name, nb)
+    # no gradebook in the work directory: every worker process fails while setting up
+    job = GradingJob(str(toy_course), str(workdir), toy.ASSIGNMENT, GradingSettings())
+    outcomes = grade_students(job, ["ann", "bob"], workers=2)
+    assert list(outcomes) == ["ann", "bob"]
+    for outcome in outcomes.values():
+        assert [(nb.notebook, nb.status) for nb in outcome.notebooks] == [
+            ("01_squares", "grading error"), ("02_cubes", "grading error")]
+        assert [(p.kind, p.detail) for p in outcome.problems] == [
+            ("grading_error", "grading failed twice (no grading process was left to grade it): scored 0")]
+    assert "gradebook.db" in (workdir / "workers" / "retry0" / "stderr.log").read_text()

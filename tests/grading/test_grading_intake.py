@@ -39,13 +39,25 @@ def test_collect_folder_reads_notebooks_timestamp_and_reports_other_files(tmp_pa
     (folder / ".ipynb_checkpoints" / "01_squares-checkpoint.ipynb").write_text("{}")
     (folder / "timestamp.txt").write_text("2026-11-20 10:00:00 UTC\n")
     (folder / "numpy.py").write_text("raise SystemExit")
+    (folder / "a_copy").mkdir()
+    (folder / "a_copy" / "01_squares.ipynb").write_text("{}")
     (tmp_path / "submitted" / "bob").mkdir()
+    (tmp_path / "submitted" / "Bob Smith").mkdir()
+    (tmp_path / "submitted" / "Bob_Smith").mkdir()
 
-    alice, bob = collect_folder(tmp_path / "submitted", "toy")
-    assert alice.student == "alice" and sorted(alice.files) == ["01_squares.ipynb", "02_cubes.ipynb"]
+    found = {submission.student: submission for submission in collect_folder(tmp_path / "submitted", "toy")}
+    assert sorted(found) == ["Bob_Smith", "Bob_Smith-2", "alice", "bob"]
+    alice, bob, bob_smith, bob_smith_2 = found["alice"], found["bob"], found["Bob_Smith"], found["Bob_Smith-2"]
+    assert sorted(alice.files) == ["01_squares.ipynb", "02_cubes.ipynb"]
+    assert alice.files["01_squares.ipynb"] == notebook_bytes(toy_release["01_squares.ipynb"])
     assert alice.timestamp == "2026-11-20 10:00:00 UTC"
-    assert [(p.kind, p.detail) for p in alice.problems] == [("ignored_file", "not graded: numpy.py")]
+    assert [(p.kind, p.detail) for p in alice.problems] == [
+        ("ignored_file", "not graded: numpy.py"),
+        ("unmatched_file", "a_copy/01_squares.ipynb has the name of another notebook of this submission "
+                           "and was not graded")]
     assert (bob.student, bob.files, bob.problems) == ("bob", {}, [])
+    assert [p.detail for p in bob_smith.problems] == ["student id 'Bob Smith' is graded as 'Bob_Smith'"]
+    assert [p.detail for p in bob_smith_2.problems] == ["student id 'Bob_Smith' is graded as 'Bob_Smith-2'"]
 
 
 def write_zip(path: Path, members: dict[str, bytes]) -> None:
