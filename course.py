@@ -103,8 +103,8 @@ def main(argv: list[str]) -> int:
     env = task_environment()
     if task == "lab":
         command = [str(BIN / "jupyter"), "lab", str(ROOT / "notebooks"), *arguments]
-    elif task == "run":
-        command = [str(PYTHON), "-m", TASKS[task], "demo", *arguments]
+    elif task in {"run", "grade"}:
+        command = [str(PYTHON), "-m", TASKS[task], "demo" if task == "run" else "grade", *arguments]
     else:
         command = [str(PYTHON), "-m", TASKS[task], *arguments]
     try:

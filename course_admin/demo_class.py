@@ -64,7 +64,9 @@ def _duplicate_answer(gid: str):
         for nb in notebooks.values():
             for index, cell in enumerate(nb.cells):
                 if grade_id(cell) == gid:
-                    nb.cells.insert(index + 1, cell.copy())
+                    duplicate = cell.copy()
+                    duplicate["id"] = f"{cell.get('id', gid)}-copy"  # Jupyter gives a copy a new id
+                    nb.cells.insert(index + 1, duplicate)
                     return
     return edit
 

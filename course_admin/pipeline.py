@@ -1,0 +1,132 @@
+"""The instructor pipeline: release, collect, autograde, feedback, grades and a report, in one command.
+
+``python3 course.py run``
+    grade the demonstration class (made from the course's own notebooks) under ``grading/demo``
+``python3 course.py grade --submissions DIR``  or  ``--zips DIR``
+    grade a real class: nbgrader's layout (``<student>/planar_nn/*.ipynb``) or one zip per student
+
+Steps: regenerate ``notebooks/`` from ``source_solutions/``, copy the submissions (never
+modified), grade them in parallel with nbgrader in ``<workdir>/course`` (its SQLite gradebook
+is ``<workdir>/course/gradebook.db``), write feedback without hidden tests or solutions and
+``<workdir>/course/reports/grades.csv``, and print the scores with the submissions that need
+attention and why. The exit code is 0 when every submission was graded, problems included;
+it is 1 only when the pipeline itself could not run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from course_admin import release
+from course_admin.grading import GradingSettings, grade_class
+from course_utils.layout import ASSIGNMENT
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+def cell_scores(db_url: str, students: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
+    """student -> grade_id -> (score, max_score) of every graded cell, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(db_url) as gradebook:
+        for student in students:
+            submission = gradebook.find_submission(ASSIGNMENT, student)
+            scores[student] = {grade.name: (float(grade.score), float(grade.max_score))
+                               for notebook in submission.notebooks for grade in notebook.grades}
+    return scores
+
+
+def demo_verdicts(demo_students, scores) -> dict[str, str]:
+    """student -> '' when the demonstration student scored as it should, else what differs."""
+    from course_utils.layout import NOTEBOOK_OF
+
+    def function_of(grade_id):
+        return next((f for f in sorted(NOTEBOOK_OF, key=len, reverse=True) if grade_id.startswith(f + "_")), None)
+
+    verdicts = {}
+    for demo in demo_students:
+        autograded = {gid: value for gid, value in scores[demo.variant.student].items()
+                      if function_of(gid) is not None or gid.startswith("data_sizes")}
+        lost = {function_of(gid) or gid for gid, (score, maximum) in autograded.items() if score < maximum}
+        expected = {"none": set(), "all": {function_of(gid) or gid for gid in autograded}}.get(
+            demo.outcome, set(demo.loses))
+        problems = []
+        if lost - expected:
+            problems.append("also lost " + ", ".join(sorted(lost - expected)))
+        if expected - lost:
+            problems.append("kept the points of " + ", ".join(sorted(expected - lost)))
+        verdicts[demo.variant.student] = "; ".join(problems)
+    return verdicts
+
+
+def run_demo(workdir: Path, workers: int, timeout: int) -> int:
+    """Grade the demonstration class and show that every student scored as intended."""
+    from course_admin.demo_class import write_demo_class
+
+    release.main([])
+    submitted = workdir / "class"
+    demo_students = write_demo_class(submitted)
+    print(f"demonstration class of {len(demo_students)} students written to {submitted}", flush=True)
+    report = grade_class(ROOT, ASSIGNMENT, submitted, workdir / "grading", workers,
+                         settings=GradingSettings(timeout=timeout), layout="nbgrader")
+    print(report.table())
+    scores = cell_scores(f"sqlite:///{workdir / 'grading' / 'course' / 'gradebook.db'}",
+                         [d.variant.student for d in demo_students])
+    verdicts = demo_verdicts(demo_students, scores)
+    print("\nWhat each demonstration student did, and whether it scored as it should:")
+    for demo in demo_students:
+        verdict = verdicts[demo.variant.student]
+        print(f"  {'ok ' if not verdict else 'NO '} {demo.variant.student:<42} {demo.variant.summary}"
+              + (f"  <- {verdict}" if verdict else ""))
+    _print_outputs(report)
+    return 0 if not any(verdicts.values()) else 1
+
+
+def run_class(submissions: Path, layout: str, workdir: Path, workers: int, timeout: int | None) -> int:
+    """Grade a real class."""
+    if not submissions.is_dir():
+        print(f"{submissions} is not a folder: pass the folder that holds the submissions.", file=sys.stderr)
+        return 1
+    release.main([])
+    report = grade_class(ROOT, ASSIGNMENT, submissions, workdir, workers,
+                         settings=GradingSettings(timeout=timeout), layout=layout)
+    print(report.table())
+    _print_outputs(report)
+    return 0
+
+
+def _print_outputs(report) -> None:
+    print(f"\nGraded in {report.seconds:.0f} s with {report.workers} workers.")
+    print(f"Grades: {report.grades_csv}")
+    print(f"Gradebook and feedback: {report.workdir}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="grade the demonstration class")
+    demo.add_argument("--workdir", type=Path, default=ROOT / "grading" / "demo")
+    demo.add_argument("--timeout", type=int, default=30, help="seconds a cell may run (default 30)")
+    grade = commands.add_parser("grade", help="grade a class of your own")
+    source = grade.add_mutually_exclusive_group(required=True)
+    source.add_argument("--submissions", type=Path, help="folder in nbgrader's layout: <student>/planar_nn/")
+    source.add_argument("--zips", type=Path, help="folder of zip files, one per student: <student>_*.zip")
+    grade.add_argument("--workdir", type=Path, default=ROOT / "grading" / "class")
+    grade.add_argument("--timeout", type=int, default=None,
+                       help="seconds a cell may run (default: nbgrader_config.py's Execute.timeout)")
+    for sub in (demo, grade):
+        sub.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="grading processes")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        return run_demo(args.workdir.resolve(), args.workers, args.timeout)
+    layout = "nbgrader" if args.submissions else "zips"
+    return run_class((args.submissions or args.zips).resolve(), layout, args.workdir.resolve(),
+                     args.workers, args.timeout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

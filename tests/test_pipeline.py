@@ -1,0 +1,100 @@
+"""The instructor pipeline on the course's own demonstration class (graded once for the session).
+
+The class holds the reference solution, the untouched release, realistic mistakes, cheats and
+faults (``course_admin.demo_class``); every student must score exactly as intended, the
+submitted files must stay as they were, and nothing handed back may leak hidden tests or
+solutions.
+"""
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from course_admin.demo_class import write_demo_class
+from course_admin.grading import GradingSettings, grade_class
+from course_admin.pipeline import cell_scores, demo_verdicts
+from course_utils.layout import ASSIGNMENT, NOTEBOOKS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    students = write_demo_class(root / "class")
+    before = fingerprint(root / "class")
+    report = grade_class(ROOT, ASSIGNMENT, root / "class", root / "grading", workers=2,
+                         settings=GradingSettings(timeout=30), layout="nbgrader")
+    scores = cell_scores(f"sqlite:///{root / 'grading' / 'course' / 'gradebook.db'}",
+                         [student.variant.student for student in students])
+    return {"root": root, "students": students, "report": report, "scores": scores,
+            "before": before, "after": fingerprint(root / "class")}
+
+
+def test_every_demonstration_student_scores_as_intended(demo):
+    verdicts = demo_verdicts(demo["students"], demo["scores"])
+    assert {student: verdict for student, verdict in verdicts.items() if verdict} == {}
+
+
+def test_the_reference_gets_every_autograded_point_and_the_release_none(demo):
+    written = {gid for gid in demo["scores"]["reference"] if gid.endswith("_answer")}  # graded by hand
+    autograded = {gid: value for gid, value in demo["scores"]["reference"].items() if gid not in written}
+    assert written and autograded
+    assert all(score == maximum for score, maximum in autograded.values())
+    untouched = demo["report"].student("untouched")
+    assert untouched.score == 0 and all(notebook.status == "graded" for notebook in untouched.notebooks)
+
+
+def test_every_student_of_the_class_is_graded(demo):
+    graded = {student.student for student in demo["report"].students}
+    assert graded == {student.variant.student for student in demo["students"]}
+    for student in demo["report"].students:
+        assert len(student.notebooks) == len(NOTEBOOKS)
+
+
+def test_the_submitted_files_are_untouched(demo):
+    assert demo["after"] == demo["before"]
+
+
+def test_faults_and_cheats_are_reported_for_attention(demo):
+    attention = {student: {problem.kind for problem in problems}
+                 for student, problems in demo["report"].needs_attention().items()}
+    expected = {
+        "fault-kernel-exit": "kernel_died",
+        "fault-infinite-loop": "timeout",
+        "fault-output-flood": "output_truncated",
+        "fault-huge-allocation": "memory_error",
+        "fault-invalid-json": "invalid_notebook",
+        "fault-missing-notebook": "missing_notebook",
+        "fault-renamed-notebook": "renamed_notebook",
+        "fault-duplicated-cells": "duplicate_cell",
+        "cheat-patched-numpy": "tampering_suspected",
+        "cheat-patched-checks": "tampering_suspected",
+        "cheat-patched-builtins": "tampering_suspected",
+        "cheat-edited-tests": "edited_cell",
+        "cheat-deleted-tests": "deleted_cell",
+    }
+    for student, kind in expected.items():
+        assert kind in attention.get(student, set()), f"{student}: {attention.get(student)}"
+    assert "reference" not in attention and "untouched" not in attention
+
+
+def test_the_grades_csv_has_a_row_per_student_and_notebook(demo):
+    rows = Path(demo["report"].grades_csv).read_text().splitlines()
+    assert rows[0].startswith("student,assignment,notebook,score,max_score")
+    assert len(rows) == 1 + len(demo["students"]) * len(NOTEBOOKS)
+
+
+def test_feedback_holds_no_hidden_tests_and_no_solutions(demo):
+    pages = list((demo["root"] / "grading" / "course" / "feedback").rglob("*.html"))
+    assert len(pages) >= len(NOTEBOOKS)
+    for page in pages:
+        text = page.read_text()
+        for marker in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "ref_nn_model",
+                       "hidden_reference_sigmoid"):
+            assert marker not in text, f"{page}: {marker}"
