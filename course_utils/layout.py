@@ -12,6 +12,13 @@ NOTEBOOKS = {
     "06_backward_propagation.ipynb": ("backward_propagation",),
     "07_training.ipynb": ("update_parameters", "nn_model", "predict"),
     "08_hidden_size_sweep.ipynb": ("hidden_size_sweep",),
+    # beyond the planar lesson
+    "09_activations.ipynb": ("relu", "leaky_relu", "activation_derivative"),
+    "10_initialization_scale.ipynb": ("initialize_parameters_scaled", "saturation_fraction"),
+    "11_softmax_regularization.ipynb": ("softmax", "softmax_forward", "softmax_cost", "softmax_backward"),
+    "12_other_datasets.ipynb": ("train_and_score",),
+    "13_momentum.ipynb": ("initialize_velocity", "update_parameters_momentum"),
+    "14_generalization.ipynb": ("train_test_sweep",),
 }
 
 #: graded function -> the notebook that defines it
