@@ -67,9 +67,10 @@ def write_kernel_spec(jupyter_path: Path, memory_limit: int, preload: tuple[str,
     """Write the grading kernel spec under ``jupyter_path/kernels``; return its directory.
 
     Workers put ``jupyter_path`` on ``JUPYTER_PATH`` so that ``Execute.kernel_name``
-    finds it; IPython's profile directory is ``jupyter_path/ipython``. The kernel runs this interpreter with ``RLIMIT_AS`` set to ``memory_limit``
-    bytes (0: no cap), so an allocation past the cap raises ``MemoryError`` in the cell;
-    the packages named in ``preload`` are imported before any cell runs.
+    finds it; IPython's profile directory is ``jupyter_path/ipython``. The kernel runs
+    this interpreter with ``RLIMIT_AS`` set to ``memory_limit`` bytes (0: no cap), so an
+    allocation past the cap raises ``MemoryError`` in the cell; the packages named in
+    ``preload`` are imported before any cell runs.
     """
     spec_dir = Path(jupyter_path) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)

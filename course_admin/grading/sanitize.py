@@ -224,7 +224,7 @@ def repair_notebook(nb, release, notebook: str):
     seen: set[str] = set()
     duplicates, unknown, edited = [], [], []
     repaired = []
-    for index, cell in enumerate(nb.cells):
+    for cell in nb.cells:
         if "nbgrader" not in cell.get("metadata", {}):
             repaired.append(cell)
             continue

@@ -25,7 +25,7 @@ from .workspace import Workspace
 
 @dataclass(frozen=True)
 class GradingJob:
-    """Everything a worker process needs (picklable)."""
+    """Everything a worker process needs (written as JSON for it by :func:`job_to_json`)."""
 
     course_root: str
     workdir: str

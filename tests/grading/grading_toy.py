@@ -39,7 +39,8 @@ c.Execute.timeout = 5
 '''
 
 SOLUTIONS = {
-    "square": 'def square(x):\n    """x squared, elementwise.\n\n    x: float or array of any shape; returns the same shape."""\n'
+    "square": 'def square(x):\n    """x squared, elementwise.\n\n'
+              '    x: float or array of any shape; returns the same shape."""\n'
               "    solution_body_square = x * x\n    return solution_body_square\n",
     "add": 'def add(a, b):\n    """The sum a + b (floats or arrays of one shape)."""\n'
            "    solution_body_add = a + b\n    return solution_body_add\n",

@@ -113,7 +113,8 @@ def test_a_dead_kernel_costs_the_cells_from_there_on_only(graded_class):
 
 def test_an_infinite_loop_is_interrupted_and_costs_its_test(graded_class):
     [problem] = problems_of(graded_class.parallel, "looper", "timeout")
-    assert (problem.notebook, problem.detail) == ("02_cubes", "ran past the time limit and was interrupted in cube_values")
+    assert problem.notebook == "02_cubes"
+    assert problem.detail == "ran past the time limit and was interrupted in cube_values"
     assert cell_grade(graded_class.workdir, "looper", "02_cubes", "halve_values") == (1.0, False)
 
 
@@ -210,6 +211,18 @@ def test_a_failing_hidden_test_keeps_its_message_but_not_its_code(graded_class):
     assert "Cell In[4] (test code not shown)" in text
     for marker in toy.HIDDEN_MARKERS:
         assert marker not in text
+
+
+def test_feedback_can_be_regenerated_from_the_course_gradebook(graded_class):
+    from course_admin.grading import regenerate_feedback
+
+    page = graded_class.workdir / "course/feedback/hardcoder/toy/01_squares.html"
+    page.unlink()
+    pages = regenerate_feedback(graded_class.course, toy.ASSIGNMENT, graded_class.workdir, ["hardcoder"])
+    assert pages == {"hardcoder": [page, page.with_name("02_cubes.html")]}
+    text = visible_text(page)
+    assert f"AssertionError: {toy.HIDDEN_FAILURE_MESSAGE}" in text
+    assert not any(marker in text for marker in toy.HIDDEN_MARKERS)
 
 
 # ----------------------------------------------------------------------------- report

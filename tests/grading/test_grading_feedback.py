@@ -31,7 +31,8 @@ def ipython_traceback(count: int, lines: list[tuple[int, str]], failing: int, me
     return [
         f"{ESC}[31m{'-' * 75}{ESC}[39m",
         f"{ESC}[31mAssertionError{ESC}[39m                            Traceback (most recent call last)",
-        f"{ESC}[36mCell{ESC}[39m{ESC}[36m {ESC}[39m{ESC}[32mIn[{count}]{ESC}[39m{ESC}[32m, line {failing}{ESC}[39m\n" + body,
+        f"{ESC}[36mCell{ESC}[39m{ESC}[36m {ESC}[39m{ESC}[32mIn[{count}]{ESC}[39m"
+        f"{ESC}[32m, line {failing}{ESC}[39m\n" + body,
         f"{ESC}[31mAssertionError{ESC}[39m: {message}",
     ]
 
@@ -60,10 +61,10 @@ def test_frames_of_other_cells_keep_their_code_except_lines_quoting_hidden_tests
 
 
 def test_the_preprocessor_strips_hidden_tests_solutions_and_their_traceback_lines():
+    failing_line = 'assert abs(sigmoid(1) - secret_expected) < 1e-12, "sigmoid(1) is wrong."'
     test_cell = new_code_cell(HIDDEN_CELL, execution_count=7, outputs=[new_output(
         "error", ename="AssertionError", evalue="sigmoid(1) is wrong.",
-        traceback=ipython_traceback(7, [(5, 'assert abs(sigmoid(1) - secret_expected) < 1e-12, "sigmoid(1) is wrong."')],
-                                    5, "sigmoid(1) is wrong."))])
+        traceback=ipython_traceback(7, [(5, failing_line)], 5, "sigmoid(1) is wrong."))])
     later = new_code_cell("check(secret_expected)", execution_count=8, outputs=[new_output(
         "error", ename="NameError", evalue="x",
         traceback=ipython_traceback(8, [(1, "secret_expected = 0.7310585786300049")], 1, "x"))])
@@ -83,8 +84,8 @@ def test_the_preprocessor_strips_hidden_tests_solutions_and_their_traceback_line
 
 
 def test_secret_lines_are_the_specific_lines_of_hidden_and_solution_regions():
-    nb = new_notebook(cells=[new_code_cell(HIDDEN_CELL),
-                             new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION")])
+    solution = "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION"
+    nb = new_notebook(cells=[new_code_cell(HIDDEN_CELL), new_code_cell(solution)])
     markers = [("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"), ("BEGIN SOLUTION", "END SOLUTION")]
     assert secret_lines([nb], markers) == {
         "secret_expected = 0.7310585786300049",

@@ -98,7 +98,8 @@ def test_an_untouched_release_needs_no_repair(toy_release):
     release = toy_release["01_squares.ipynb"]
     nb, problems = repair_notebook(copy.deepcopy(release), release, "01_squares")
     assert problems == []
-    assert [(cell.source, cell.metadata) for cell in nb.cells] == [(cell.source, cell.metadata) for cell in release.cells]
+    assert [(cell.source, cell.metadata) for cell in nb.cells] == \
+        [(cell.source, cell.metadata) for cell in release.cells]
 
 
 def test_duplicated_graded_cells_keep_the_first_and_make_the_copies_plain(toy_release):
@@ -115,7 +116,8 @@ def test_duplicated_graded_cells_keep_the_first_and_make_the_copies_plain(toy_re
     assert copy_cell.source == "def square(x):\n    return 0\n"
     assert "nbgrader" not in copy_cell.metadata and "editable" not in copy_cell.metadata
     assert [(p.kind, p.detail) for p in problems] == [
-        ("duplicate_cell", "kept the first of each duplicated graded cell, the copies are graded as plain cells: square")]
+        ("duplicate_cell", "kept the first of each duplicated graded cell, "
+                           "the copies are graded as plain cells: square")]
     assert len({cell.id for cell in repaired.cells}) == len(repaired.cells)
     assert validation_error(repaired) is None
 
@@ -190,7 +192,8 @@ def test_an_answer_turned_into_markdown_is_a_code_cell_again_with_the_students_t
 def test_unknown_grade_ids_become_plain_cells(toy_release):
     release = toy_release["01_squares.ipynb"]
     nb = copy.deepcopy(release)
-    foreign = copy.deepcopy(toy_release["02_cubes.ipynb"].cells[toy.find_cell(toy_release["02_cubes.ipynb"], "cube_values")])
+    cubes = toy_release["02_cubes.ipynb"]
+    foreign = copy.deepcopy(cubes.cells[toy.find_cell(cubes, "cube_values")])
     nb.cells.append(foreign)
     repaired, problems = repair_notebook(nb, release, "01_squares")
     assert "nbgrader" not in repaired.cells[-1].metadata
