@@ -115,7 +115,7 @@ CATALOG = [
     # update_parameters
     _m("update_parameters", "ascent", "gradient ascent (a plus sign)",
        'parameters[name] - learning_rate * grads["d" + name]',
-       'parameters[name] + learning_rate * grads["d" + name]', 'new_parameters["W1"] has wrong values'),
+       'parameters[name] + learning_rate * grads["d" + name]', 'update_parameters(parameters, grads)["W1"] has wrong values'),
     _m("update_parameters", "ignores-rate", "the learning rate argument ignored",
        'learning_rate * grads["d" + name]', '1.2 * grads["d" + name]', "update_parameters("),
     _m("update_parameters", "in-place", "the parameters updated in place",
@@ -127,15 +127,15 @@ CATALOG = [
     # nn_model
     _m("nn_model", "ignores-rate", "the learning rate not passed to update_parameters",
        "update_parameters(parameters, grads, learning_rate)", "update_parameters(parameters, grads)",
-       "learning_rate=0.3"),
+       "nn_model(X, Y, 3, 15, 0.3)"),
     _m("nn_model", "sparse-costs", "the cost recorded every 1000 iterations only",
        "        costs.append(cost)\n", "        if i % 1000 == 0:\n            costs.append(cost)\n", "costs"),
     _m("nn_model", "wrong-seed", "initialised with another seed",
-       "initialize_parameters(n_x, n_h, n_y)", "initialize_parameters(n_x, n_h, n_y, seed=3)", "costs has wrong values"),
+       "initialize_parameters(n_x, n_h, n_y)", "initialize_parameters(n_x, n_h, n_y, seed=3)", "costs[0] returned by nn_model("),
     _m("nn_model", "ignores-hidden-size", "four hidden units whatever n_h is",
-       "initialize_parameters(n_x, n_h, n_y)", "initialize_parameters(n_x, 4, n_y)", "n_h=2"),
+       "initialize_parameters(n_x, n_h, n_y)", "initialize_parameters(n_x, 4, n_y)", "nn_model(X, Y, 2, 20, 1.2)"),
     _m("nn_model", "array-costs", "the costs returned as an array",
-       "return parameters, costs", "return parameters, np.array(costs)", "costs"),
+       "return parameters, costs", "return parameters, np.array(costs)", "the cost list of nn_model("),
     _m("nn_model", "ignores-iterations", "a fixed number of iterations",
        "for i in range(num_iterations):", "for i in range(100):", "nn_model("),
     # predict

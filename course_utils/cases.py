@@ -101,8 +101,8 @@ def nn_model_case():
 
 
 def predict_case():
-    """parameters of a 2-4-1 network and X (2, 8), from RandomState(5)."""
-    rng = np.random.RandomState(5)
+    """parameters of a 2-4-1 network and X (2, 8), from RandomState(7): four examples on each side of 0.5."""
+    rng = np.random.RandomState(7)
     parameters = _parameters(rng, 2, 4, 1)
     X = rng.randn(2, 8)
     return parameters, X
