@@ -116,6 +116,47 @@ def hidden_size_sweep_case():
     return X, Y, (1, 3), 100
 
 
+def relu_case():
+    """z (3, 4): negative, zero and positive values, small and large."""
+    return (np.array([[-3.0, -0.5, 0.0, 0.5], [2.0, -1e-3, 1e-3, 7.5], [-12.0, 4.0, -2.25, 1.0]]),)
+
+
+def leaky_relu_case():
+    """z (2, 5): negative, zero and positive values; the default slope."""
+    return (np.array([[-4.0, -1.0, 0.0, 0.25, 3.0], [6.0, -0.02, 0.02, -10.0, 1.5]]),)
+
+
+def activation_derivative_case():
+    """The name "tanh" and Z (3, 5) from RandomState(9), of size about 2."""
+    rng = np.random.RandomState(9)
+    return "tanh", 2.0 * rng.randn(3, 5)
+
+
+def initialize_parameters_scaled_case():
+    """n_x, n_h, n_y = 3, 5, 2 and the scale 0.5; the default seed."""
+    return 3, 5, 2, 0.5
+
+
+def saturation_fraction_case():
+    """A1 (4, 10): tanh of values of size about 2, from RandomState(11); the default threshold."""
+    rng = np.random.RandomState(11)
+    return (np.tanh(2.0 * rng.randn(4, 10)),)
+
+
+def initialize_velocity_case():
+    """parameters of a 3-5-2 network from RandomState(12)."""
+    return (_parameters(np.random.RandomState(12), 3, 5, 2),)
+
+
+def update_parameters_momentum_case():
+    """parameters, grads and a non-zero velocity of a 2-4-1 network from RandomState(13); the defaults."""
+    rng = np.random.RandomState(13)
+    parameters = _parameters(rng, 2, 4, 1)
+    grads = {"d" + key: value for key, value in _parameters(rng, 2, 4, 1, scale=0.1).items()}
+    velocity = {"d" + key: value for key, value in _parameters(rng, 2, 4, 1, scale=0.05).items()}
+    return parameters, grads, velocity
+
+
 #: graded function -> its case
 CASES = {
     "accuracy": accuracy_case,
@@ -129,4 +170,11 @@ CASES = {
     "nn_model": nn_model_case,
     "predict": predict_case,
     "hidden_size_sweep": hidden_size_sweep_case,
+    "relu": relu_case,
+    "leaky_relu": leaky_relu_case,
+    "activation_derivative": activation_derivative_case,
+    "initialize_parameters_scaled": initialize_parameters_scaled_case,
+    "saturation_fraction": saturation_fraction_case,
+    "initialize_velocity": initialize_velocity_case,
+    "update_parameters_momentum": update_parameters_momentum_case,
 }
