@@ -214,7 +214,7 @@ def sanitise_submission(raw: RawSubmission, release: dict[str, object], out_dir:
             problems.append(Problem("missing_notebook", notebook, f"{expected} was not handed in: scored 0"))
             continue
         filename = matches[expected]
-        if filename != expected:
+        if not _lms_named(filename, expected):
             problems.append(Problem("renamed_notebook", notebook, f"{filename} graded as {expected}"))
         nb, repairs = repair_notebook(parsed[filename], release[expected], notebook)
         problems.extend(repairs)
@@ -233,6 +233,11 @@ def sanitise_submission(raw: RawSubmission, release: dict[str, object], out_dir:
     if raw.timestamp:
         (out_dir / "timestamp.txt").write_text(raw.timestamp + "\n")
     return IntakeResult(raw.student, written, problems)
+
+
+def _lms_named(filename: str, expected: str) -> bool:
+    """The expected name itself, or behind the numeric ids an LMS prefixes (``4412_02_cubes.ipynb``)."""
+    return filename.endswith(expected) and re.fullmatch(r"[\d_]*", filename[: -len(expected)]) is not None
 
 
 def load_release(release_dir: Path) -> dict[str, object]:

@@ -141,3 +141,25 @@ def test_sanitising_reports_and_scores_each_notebook_on_its_own(tmp_path, toy_re
         ("unmatched_file", None, "scratch.ipynb matches no notebook of the assignment and was not graded"),
     ]
     assert sorted(path.name for path in (tmp_path / "carol" / "toy").iterdir()) == ["01_squares.ipynb"]
+
+
+def test_a_class_of_zip_downloads_is_graded_end_to_end(toy_course, toy_release, tmp_path):
+    from course_admin.grading import grade_class
+
+    full = toy.solution_answers()
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    write_zip(downloads / "dana_4411_assignsubmission_file_.zip", {
+        "homework/01_squares (1).ipynb": notebook_bytes(toy.answered(toy_release["01_squares.ipynb"], full)),
+        "homework/02_cubes.ipynb": notebook_bytes(toy_release["02_cubes.ipynb"]),
+    })
+    (downloads / "eli_4412_02_cubes.ipynb").write_bytes(
+        notebook_bytes(toy.answered(toy_release["02_cubes.ipynb"], full)))
+    before = tree_fingerprint(downloads)
+    report = grade_class(toy_course, toy.ASSIGNMENT, downloads, tmp_path / "work", workers=2)
+    assert report.scores() == {"dana": {"01_squares": 3, "02_cubes": 0}, "eli": {"01_squares": 0, "02_cubes": 3}}
+    assert [p.detail for p in report.student("dana").problems] == [
+        "01_squares (1).ipynb graded as 01_squares.ipynb"]
+    assert [p.detail for p in report.student("eli").problems] == [
+        "01_squares.ipynb was not handed in: scored 0"]
+    assert tree_fingerprint(downloads) == before
