@@ -157,6 +157,75 @@ def update_parameters_momentum_case():
     return parameters, grads, velocity
 
 
+def _one_hot(rng, n_classes, m):
+    """Y_onehot (n_classes, m): one 1 per column, in a row drawn at random, zeros elsewhere."""
+    labels = rng.randint(0, n_classes, size=m)
+    return (np.arange(n_classes).reshape(-1, 1) == labels).astype(np.float64)
+
+
+def _probabilities(rng, n_classes, m):
+    """(n_classes, m) positive entries, each column summing to 1 (a Dirichlet draw, none very small)."""
+    return rng.dirichlet(np.full(n_classes, 2.0), size=m).T
+
+
+def softmax_case():
+    """Z (3, 5) of scores from RandomState(21); its last column holds three equal scores."""
+    rng = np.random.RandomState(21)
+    Z = rng.randn(3, 5) * 2
+    Z[:, 4] = 0.5
+    return (Z,)
+
+
+def softmax_forward_case():
+    """X (2, 5) and parameters of a 2-4-3 network (three output classes), from RandomState(22)."""
+    rng = np.random.RandomState(22)
+    X = rng.randn(2, 5)
+    parameters = _parameters(rng, 2, 4, 3, scale=0.5)
+    return X, parameters
+
+
+def softmax_cost_case():
+    """A2 (3, 5) with columns summing to 1, Y_onehot (3, 5), parameters of a 2-4-3 network, lambd = 0.7."""
+    rng = np.random.RandomState(23)
+    A2 = _probabilities(rng, 3, 5)
+    Y_onehot = _one_hot(rng, 3, 5)
+    parameters = _parameters(rng, 2, 4, 3, scale=0.5)
+    return A2, Y_onehot, parameters, 0.7
+
+
+def softmax_backward_case():
+    """parameters of a 2-4-3 network, a cache, X (2, 5), Y_onehot (3, 5) and lambd = 0.7, from RandomState(24).
+
+    The cache stands in for a forward pass: Z1 (4, 5) random with A1 = tanh(Z1), and A2 (3, 5)
+    random probabilities (columns summing to 1) with Z2 = log(A2), scores whose softmax is A2.
+    """
+    rng = np.random.RandomState(24)
+    X = rng.randn(2, 5)
+    Y_onehot = _one_hot(rng, 3, 5)
+    parameters = _parameters(rng, 2, 4, 3, scale=0.5)
+    Z1 = rng.randn(4, 5)
+    A2 = _probabilities(rng, 3, 5)
+    cache = {"Z1": Z1, "A1": np.tanh(Z1), "Z2": np.log(A2), "A2": A2}
+    return parameters, cache, X, Y_onehot, 0.7
+
+
+def train_and_score_case():
+    """Noisy moons X (2, 60), Y (1, 60) from seed 4, n_h = 3 and a short run of 200 iterations."""
+    from course_utils.datasets import noisy_moons
+
+    X, Y = noisy_moons(m=60, seed=4)
+    return X, Y, 3, 200
+
+
+def train_test_sweep_case():
+    """A small flower (seed 3, 40 per class) split 60/20, hidden sizes (1, 3) and 100 iterations."""
+    from course_utils.datasets import load_planar_dataset, train_test_split
+
+    X, Y = load_planar_dataset(seed=3, per_class=40)
+    X_train, Y_train, X_test, Y_test = train_test_split(X, Y, test_fraction=0.25, seed=0)
+    return X_train, Y_train, X_test, Y_test, (1, 3), 100
+
+
 #: graded function -> its case
 CASES = {
     "accuracy": accuracy_case,
@@ -177,4 +246,10 @@ CASES = {
     "saturation_fraction": saturation_fraction_case,
     "initialize_velocity": initialize_velocity_case,
     "update_parameters_momentum": update_parameters_momentum_case,
+    "softmax": softmax_case,
+    "softmax_forward": softmax_forward_case,
+    "softmax_cost": softmax_cost_case,
+    "softmax_backward": softmax_backward_case,
+    "train_and_score": train_and_score_case,
+    "train_test_sweep": train_test_sweep_case,
 }
