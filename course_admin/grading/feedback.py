@@ -15,6 +15,7 @@ traceback quotes its lines. :class:`RedactHiddenTests` runs before the page is r
 """
 from __future__ import annotations
 
+import functools
 import re
 import time
 from pathlib import Path
@@ -122,12 +123,17 @@ def quoted_forms(line: str) -> set[str]:
     return forms
 
 
+@functools.lru_cache(maxsize=4)
+def _all_quoted_forms(secrets: frozenset[str]) -> frozenset[str]:
+    return frozenset().union(*(quoted_forms(secret) for secret in secrets))
+
+
 def redact_text(text: str, secrets: set[str]) -> str:
     """``text`` with every line that quotes one of ``secrets`` (see :func:`quoted_forms`) replaced
     by :data:`LINE_NOTE`."""
     if not secrets or not text:
         return text
-    forms = set().union(*(quoted_forms(secret) for secret in secrets))
+    forms = _all_quoted_forms(frozenset(secrets))
     lines = text.split("\n")
     kept = [LINE_NOTE if any(form in strip_ansi(line) for form in forms) else line for line in lines]
     return "\n".join(kept)
@@ -159,12 +165,19 @@ def secret_lines(notebooks, markers) -> set[str]:
     return secrets
 
 
+def _notebooks_in(folder: str) -> list:
+    import nbformat
+
+    return [nbformat.read(path, as_version=4) for path in sorted(Path(folder).glob("*.ipynb"))]
+
+
 class RedactHiddenTests(NbGraderPreprocessor):
     """Remove hidden tests, solutions and what quotes them from a graded notebook (see the module docstring).
 
     With ``source_dir`` set (the assignment's instructor notebooks), any output line that
     quotes a line of their hidden tests or solutions is replaced too: a submission can
     print ``In`` (the history holds the hidden tests it ran) or read notebook files.
+    Lines that also appear in the notebooks of ``release_dir`` are visible anyway and kept.
     """
 
     begin_hidden = Unicode("BEGIN HIDDEN TESTS").tag(config=True)
@@ -172,15 +185,20 @@ class RedactHiddenTests(NbGraderPreprocessor):
     begin_solution = Unicode("BEGIN SOLUTION").tag(config=True)
     end_solution = Unicode("END SOLUTION").tag(config=True)
     source_dir = Unicode("", help="Folder of the assignment's instructor notebooks.").tag(config=True)
+    release_dir = Unicode("", help="Folder of the released notebooks: their lines are no secret.").tag(config=True)
 
     def _source_secrets(self) -> set[str]:
         if not self.source_dir:
             return set()
-        import nbformat
+        return secret_lines(_notebooks_in(self.source_dir), [(self.begin_hidden, self.end_hidden),
+                                                             (self.begin_solution, self.end_solution)])
 
-        notebooks = [nbformat.read(path, as_version=4) for path in sorted(Path(self.source_dir).glob("*.ipynb"))]
-        return secret_lines(notebooks, [(self.begin_hidden, self.end_hidden),
-                                        (self.begin_solution, self.end_solution)])
+    def _visible_lines(self) -> set[str]:
+        """Every line students were given: quoting one of them reveals nothing."""
+        if not self.release_dir:
+            return set()
+        return {line.strip() for nb in _notebooks_in(self.release_dir) for cell in nb.cells
+                for line in cell.source.split("\n")}
 
     def preprocess(self, nb, resources):
         hidden_counts: set[int] = set()
@@ -192,8 +210,11 @@ class RedactHiddenTests(NbGraderPreprocessor):
                 if cell.cell_type == "code" and cell.get("execution_count"):
                     hidden_counts.add(int(cell.execution_count))
             cell.source, _ = _redact_source(cell.source, self.begin_solution, self.end_solution, SOLUTION_NOTE)
+        visible = self._visible_lines()
+        hidden_lines -= visible
         markers = {self.begin_hidden, self.end_hidden, self.begin_solution, self.end_solution}
-        secrets = self._source_secrets() | {line for line in hidden_lines if _is_secret_worthy(line)} | markers
+        secrets = (self._source_secrets() - visible) | {line for line in hidden_lines if _is_secret_worthy(line)}
+        secrets |= markers
         for cell in nb.cells:
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
@@ -227,6 +248,7 @@ def generate_feedback(config, workspace, student: str, log_lines: list[str] | No
     own.merge(config)
     own.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, CSSHTMLHeaderPreprocessor]
     own.RedactHiddenTests.source_dir = str(workspace.source_dir)
+    own.RedactHiddenTests.release_dir = str(workspace.release_dir)
     own.HTMLExporter.template_name = "feedback"
     coursedir = CourseDirectory(config=own)
     coursedir.assignment_id = workspace.assignment

@@ -126,3 +126,22 @@ def test_the_preprocessor_redacts_printed_history_with_the_sources_secrets(tmp_p
     nb, _ = RedactHiddenTests(source_dir=str(source)).preprocess(new_notebook(cells=[printed]), {})
     assert nb.cells[0].outputs[0].text == f"{LINE_NOTE}\nok\n{LINE_NOTE}\n"
     assert nb.cells[0].outputs[1].data["text/plain"] == LINE_NOTE
+
+
+def test_lines_the_students_were_given_are_not_secrets(tmp_path):
+    source, release = tmp_path / "source", tmp_path / "release"
+    source.mkdir()
+    release.mkdir()
+    hidden = "### BEGIN HIDDEN TESTS\ncost = compute_cost(A2, Y)\nassert cost_is_secret(cost)\n### END HIDDEN TESTS"
+    nbformat.write(new_notebook(cells=[new_code_cell(hidden)]), source / "05_cost.ipynb")
+    nbformat.write(new_notebook(cells=[new_code_cell("cost = compute_cost(A2, Y)\nprint(cost)")]),
+                   release / "05_cost.ipynb")
+    tried = new_code_cell("cost = compute_cost(A2, Y)", execution_count=3, outputs=[new_output(
+        "error", ename="NotImplementedError", evalue="",
+        traceback=ipython_traceback(3, [(1, "cost = compute_cost(A2, Y)")], 1, ""))])
+    printed = new_code_cell("print(In)", execution_count=4, outputs=[
+        new_output("stream", name="stdout", text="cost = compute_cost(A2, Y)\nassert cost_is_secret(cost)\n")])
+    nb = new_notebook(cells=[tried, printed])
+    nb, _ = RedactHiddenTests(source_dir=str(source), release_dir=str(release)).preprocess(nb, {})
+    assert "cost = compute_cost(A2, Y)" in nb.cells[0].outputs[0].traceback[2]
+    assert nb.cells[1].outputs[0].text == f"cost = compute_cost(A2, Y)\n{LINE_NOTE}\n"
