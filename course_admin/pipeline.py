@@ -8,7 +8,7 @@
 Steps: regenerate ``notebooks/`` from ``source_solutions/``, copy the submissions (never
 modified), grade them in parallel with nbgrader in ``<workdir>/course`` (its SQLite gradebook
 is ``<workdir>/course/gradebook.db``), write feedback without hidden tests or solutions and
-``<workdir>/course/reports/grades.csv``, and print the scores with the submissions that need
+``<workdir>/reports/grades.csv``, and print the scores with the submissions that need
 attention and why. The exit code is 0 when every submission was graded, problems included;
 it is 1 only when the pipeline itself could not run.
 """
@@ -20,19 +20,19 @@ import sys
 from pathlib import Path
 
 from course_admin import release
-from course_admin.grading import GradingSettings, grade_class
+from course_admin.grading import GradingSettings, Workspace, grade_class
 from course_utils.layout import ASSIGNMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
-def cell_scores(db_url: str, students: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
-    """student -> grade_id -> (score, max_score) of every graded cell, from the gradebook."""
+def cell_scores(workdir: Path, students: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
+    """student -> grade_id -> (score, max_score) of every graded cell, from the gradebook of ``workdir``."""
     from nbgrader.api import Gradebook
 
     scores = {}
-    with Gradebook(db_url) as gradebook:
+    with Gradebook(Workspace(Path(workdir), ASSIGNMENT).db_url) as gradebook:
         for student in students:
             submission = gradebook.find_submission(ASSIGNMENT, student)
             scores[student] = {grade.name: (float(grade.score), float(grade.max_score))
@@ -74,8 +74,7 @@ def run_demo(workdir: Path, workers: int, timeout: int) -> int:
     report = grade_class(ROOT, ASSIGNMENT, submitted, workdir / "grading", workers,
                          settings=GradingSettings(timeout=timeout), layout="nbgrader")
     print(report.table())
-    scores = cell_scores(f"sqlite:///{workdir / 'grading' / 'course' / 'gradebook.db'}",
-                         [d.variant.student for d in demo_students])
+    scores = cell_scores(workdir / "grading", [d.variant.student for d in demo_students])
     verdicts = demo_verdicts(demo_students, scores)
     print("\nWhat each demonstration student did, and whether it scored as it should:")
     for demo in demo_students:

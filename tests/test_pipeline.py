@@ -30,8 +30,7 @@ def demo(tmp_path_factory):
     before = fingerprint(root / "class")
     report = grade_class(ROOT, ASSIGNMENT, root / "class", root / "grading", workers=2,
                          settings=GradingSettings(timeout=30), layout="nbgrader")
-    scores = cell_scores(f"sqlite:///{root / 'grading' / 'course' / 'gradebook.db'}",
-                         [student.variant.student for student in students])
+    scores = cell_scores(root / "grading", [student.variant.student for student in students])
     return {"root": root, "students": students, "report": report, "scores": scores,
             "before": before, "after": fingerprint(root / "class")}
 
