@@ -219,4 +219,53 @@ CATALOG = [
        'for key in ("dW1", "db1", "dW2", "db2"):\n'
        '        velocity[key] = beta * velocity[key] + (1 - beta) * grads[key]\n'
        '    new_velocity = velocity', "modified"),
+    # softmax
+    _m("softmax", "no-shift", "the exponentials taken without subtracting the column maximum",
+       "shifted = Z - np.max(Z, axis=0, keepdims=True)", "shifted = Z", "softmax(Z + 1000)"),
+    _m("softmax", "wrong-axis", "normalised over the examples (axis 1) instead of the classes",
+       "np.sum(exponentials, axis=0, keepdims=True)", "np.sum(exponentials, axis=1, keepdims=True)", "softmax(Z)"),
+    _m("softmax", "in-place", "the column maximum subtracted from Z in place",
+       "shifted = Z - np.max(Z, axis=0, keepdims=True)", "Z -= np.max(Z, axis=0, keepdims=True)\n    shifted = Z",
+       "modified"),
+    # softmax_forward
+    _m("softmax_forward", "sigmoid-output", "a sigmoid at the output instead of the softmax",
+       "A2 = softmax(Z2)", "A2 = 1 / (1 + np.exp(-Z2))", 'cache["A2"]'),
+    _m("softmax_forward", "linear-hidden", "no activation in the hidden layer",
+       "A1 = np.tanh(Z1)", "A1 = Z1", 'cache["A1"]'),
+    _m("softmax_forward", "no-bias", "b1 left out",
+       "Z1 = W1 @ X + b1", "Z1 = W1 @ X", 'cache["Z1"]'),
+    # softmax_cost
+    _m("softmax_cost", "penalty-without-m", "the penalty lambd / 2 times the squared weights, not divided by m",
+       "lambd / (2 * m) * squared_weights", "lambd / 2 * squared_weights", "softmax_cost("),
+    _m("softmax_cost", "summed-loss", "the cross-entropy summed over the examples instead of averaged",
+       "cross_entropy = -np.sum(Y_onehot * np.log(A2)) / m", "cross_entropy = -np.sum(Y_onehot * np.log(A2))",
+       "softmax_cost("),
+    _m("softmax_cost", "penalised-biases", "the biases penalised with the weights",
+       'np.sum(parameters["W2"] ** 2)',
+       'np.sum(parameters["W2"] ** 2) + np.sum(parameters["b1"] ** 2) + np.sum(parameters["b2"] ** 2)',
+       "biases"),
+    # softmax_backward
+    _m("softmax_backward", "no-penalty", "dW2 without the gradient of the penalty",
+       "dW2 = dZ2 @ A1.T / m + lambd / m * W2", "dW2 = dZ2 @ A1.T / m", 'grads["dW2"]'),
+    _m("softmax_backward", "penalty-without-m", "the penalty's gradient on W1 not divided by m",
+       "lambd / m * W1", "lambd * W1", 'grads["dW1"]'),
+    _m("softmax_backward", "sign", "Y_onehot - A2 instead of A2 - Y_onehot",
+       "dZ2 = A2 - Y_onehot", "dZ2 = Y_onehot - A2", 'grads["dW2"]'),
+    # train_and_score
+    _m("train_and_score", "ignores-iterations", "always 5000 iterations",
+       "num_iterations=num_iterations", "num_iterations=5000", "train_and_score("),
+    _m("train_and_score", "fraction", "the accuracy divided by 100",
+       "return parameters, accuracy(predict(parameters, X), Y)",
+       "return parameters, accuracy(predict(parameters, X), Y) / 100", "the accuracy returned by"),
+    _m("train_and_score", "order", "the accuracy and the parameters returned in the wrong order",
+       "return parameters, accuracy(predict(parameters, X), Y)",
+       "return accuracy(predict(parameters, X), Y), parameters", "train_and_score("),
+    # train_test_sweep
+    _m("train_test_sweep", "test-on-training", "the test accuracy measured on the training set",
+       "test_accuracy = accuracy(predict(parameters, X_test), Y_test)",
+       "test_accuracy = accuracy(predict(parameters, X_train), Y_train)", "the test accuracy"),
+    _m("train_test_sweep", "trains-on-test", "the networks trained on the test set",
+       "nn_model(X_train, Y_train, n_h,", "nn_model(X_test, Y_test, n_h,", "the training accuracy"),
+    _m("train_test_sweep", "list-pair", "each pair of accuracies stored as a list",
+       "results[n_h] = (train_accuracy, test_accuracy)", "results[n_h] = [train_accuracy, test_accuracy]", "tuple"),
 ]
