@@ -256,7 +256,7 @@ CATALOG = [
        "num_iterations=num_iterations", "num_iterations=5000", "train_and_score("),
     _m("train_and_score", "fraction", "the accuracy divided by 100",
        "return parameters, accuracy(predict(parameters, X), Y)",
-       "return parameters, accuracy(predict(parameters, X), Y) / 100", "the accuracy returned by"),
+       "return parameters, accuracy(predict(parameters, X), Y) / 100", "the accuracy train_and_score("),
     _m("train_and_score", "order", "the accuracy and the parameters returned in the wrong order",
        "return parameters, accuracy(predict(parameters, X), Y)",
        "return accuracy(predict(parameters, X), Y), parameters", "train_and_score("),
