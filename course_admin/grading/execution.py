@@ -21,8 +21,9 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Bool, Integer
 
+from .demos import is_course_demo
 from .settings import KERNEL_NAME
 
 KERNEL_DIED = "KernelDied"
@@ -95,10 +96,15 @@ def error_output(ename: str, evalue: str):
 
 
 class FairExecute(Execute):
-    """nbgrader's ``Execute`` that survives dead and unresponsive kernels and output floods."""
+    """nbgrader's ``Execute`` that survives dead and unresponsive kernels and output floods,
+    and leaves the course's unchanged demonstration cells unrun (see :mod:`.demos`)."""
 
     max_output_chars = Integer(
         100_000, help="Characters of stream output kept per cell while it runs (-1: no limit)."
+    ).tag(config=True)
+    run_course_demos = Bool(
+        False, help="Run the cells flagged as unchanged course demonstrations (otherwise they are "
+                    "skipped, their outputs cleared)."
     ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
@@ -107,6 +113,10 @@ class FairExecute(Execute):
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
+        if not self.run_course_demos and is_course_demo(cell):
+            cell.outputs = []
+            cell.execution_count = None
+            return cell, self.resources
         if self._halted_because is not None:
             if cell.cell_type == "code" and cell.source.strip():
                 cell.outputs = [error_output(NOT_RUN, f"this cell was not run: {self._halted_because}.")]

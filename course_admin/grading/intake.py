@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
+from .demos import mark_course_demos
 from .problems import Problem
 from .sanitize import match_notebooks, parse_notebook, repair_notebook, validation_error
 from .tamper import scan_notebook
@@ -189,6 +190,8 @@ def _read_archive(submission: RawSubmission, path: Path) -> None:
 def sanitise_submission(raw: RawSubmission, release: dict[str, object], out_dir: Path) -> IntakeResult:
     """Match, repair and scan one student's notebooks; write those fit for grading to ``out_dir``.
 
+    The unchanged course demonstrations of each written notebook are flagged (see :mod:`.demos`).
+
     Parameters
     ----------
     raw : RawSubmission
@@ -225,6 +228,7 @@ def sanitise_submission(raw: RawSubmission, release: dict[str, object], out_dir:
             continue
         for finding in scan_notebook(nb):
             problems.append(Problem("tampering_suspected", notebook, finding))
+        mark_course_demos(nb, release[expected])
         nbformat.write(nb, out_dir / expected)
         written.append(expected)
     for filename in unmatched:

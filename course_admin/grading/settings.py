@@ -43,6 +43,11 @@ class GradingSettings:
     preload : tuple of str
         Packages every grading kernel imports before the first cell, so that files a
         submission writes into its folder cannot stand in for them.
+    run_course_demos : bool
+        Run the course's own demonstration cells that the student left unchanged
+        (see :mod:`.demos`). Off by default: they grade nothing and take most of the
+        time; on, grading is slower but the graded notebooks and the feedback pages
+        show every figure (for reviewing written answers in formgrader, say).
     """
 
     timeout: int | None = None
@@ -52,6 +57,7 @@ class GradingSettings:
     iopub_timeout: int = 5
     student_pattern: str = r"^(?P<student>[^_]+)_"
     preload: tuple[str, ...] = ("course_utils",)
+    run_course_demos: bool = False
 
 
 def load_course_config(course_root: Path) -> Config:
@@ -117,6 +123,7 @@ def nbgrader_config(course_config: Config, course_dir: Path, db_url: str,
     directories.Execute.kernel_name = KERNEL_NAME
     directories.Execute.shutdown_kernel = "immediate"
     directories.FairExecute.max_output_chars = settings.max_output_chars
+    directories.FairExecute.run_course_demos = settings.run_course_demos
     if settings.max_output_lines is not None:
         directories.LimitOutput.max_lines = settings.max_output_lines
     directories.Autograde.autograde_preprocessors = [
