@@ -5,6 +5,9 @@ The toy has the layout of the real course (``source_solutions/<assignment>``, an
 Test cells compare with plain ``assert`` and arithmetic, never with ``np.testing``,
 so patching numpy from an answer cell cannot make them pass.
 
+Each notebook has a "try it" cell the grader need not run (a course demonstration); that
+of ``02_cubes`` raises whenever it runs.
+
 Points: ``01_squares`` has 3 autograded points (``square_values`` 2, ``add_values`` 1)
 and 2 manually graded points (``explain_square``); ``02_cubes`` has 3 autograded
 points (``cube_values`` 2, ``halve_values`` 1).
@@ -30,6 +33,11 @@ SOLUTION_MARKERS = ("solution_body_square", "solution_body_cube", "solution_body
 VISIBLE_TEST_LINE = 'assert _got == 9.0, f"square(3.0) is wrong: got {_got}, expected 9.0."'
 #: the message of the failing hidden assertion on ``square``
 HIDDEN_FAILURE_MESSAGE = "square is wrong for a negative input."
+#: what the course demonstration of ``02_cubes`` raises whenever it runs
+DEMO_RAN = "the course demonstration of 02_cubes ran"
+#: that demonstration: it grades nothing, so grading skips it unless asked to run the demonstrations
+CUBES_DEMO = ('# try it: a few cubes\nprint("cubes:", [cube(x) for x in (1.0, 2.0)])\n'
+              f'raise RuntimeError("{DEMO_RAN}")')
 
 CONFIG = '''c = get_config()
 c.CourseDirectory.course_id = "toy"
@@ -96,6 +104,7 @@ def source_notebooks() -> dict[str, nbformat.NotebookNode]:
         new_markdown_cell("# Cubes\nYou will implement: `cube`, `halve`."),
         new_code_cell("import numpy as np", metadata=_meta("setup_02", locked=True)),
         _answer("cube", "# cube(x): returns x ** 3"),
+        new_code_cell(CUBES_DEMO),
         _test("cube_values", 2,
               '"""cube returns x ** 3."""\nassert cube(2.0) == 8.0, "cube(2.0) is wrong."',
               "hidden_probe_cube = cube(-1.5)\n"
@@ -271,7 +280,30 @@ def write_class(submitted: Path, release: dict[str, nbformat.NotebookNode]) -> d
         duplicator.cells.insert(at + 1, twin)
     student("duplicator", {"01_squares.ipynb": duplicator, "02_cubes.ipynb": answered(cubes, full)},
             {"01_squares": 3, "02_cubes": 3})
+
+    student("tinkerer", tinkerer_notebooks(squares, cubes), {"01_squares": 3, "02_cubes": 2})
     return expected
+
+
+#: what the changed "try it" cell of ``tinkerer`` prints when it runs
+TINKERED_OUTPUT = "my own try: 16.0"
+
+
+def tinkerer_notebooks(squares, cubes) -> dict[str, nbformat.NotebookNode]:
+    """A student who changes the "try it" cell of ``01_squares``, answers ``cube`` with a helper
+    defined in a cell of their own, answers ``halve`` wrongly, and sets the demonstration flag on
+    their helper cell and on the test of ``halve``, hoping to have the grader skip that test."""
+    from course_admin.grading.demos import DEMO_FLAG
+
+    squares = answered(squares, solution_answers())
+    try_it = next(cell for cell in squares.cells if cell.source == "square(4.0)")
+    try_it.source = 'print("my own try:", square(4.0))'
+    cubes = answered(cubes, solution_answers(cube="def cube(x):\n    return cube_helper(x)\n",
+                                             halve=WRONG["halve"]))
+    helper = new_code_cell("def cube_helper(x):\n    return x * x * x\n", metadata={DEMO_FLAG: True})
+    cubes.cells.insert(find_cell(cubes, "cube"), helper)
+    cubes.cells[find_cell(cubes, "halve_values")].metadata[DEMO_FLAG] = True
+    return {"01_squares.ipynb": squares, "02_cubes.ipynb": cubes}
 
 
 def tree_fingerprint(root: Path) -> dict[str, tuple[str, int]]:
