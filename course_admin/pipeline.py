@@ -11,6 +11,11 @@ is ``<workdir>/course/gradebook.db``), write feedback without hidden tests or so
 ``<workdir>/reports/grades.csv``, and print the scores with the submissions that need
 attention and why. The exit code is 0 when every submission was graded, problems included;
 it is 1 only when the pipeline itself could not run.
+
+The course's own demonstration cells (training runs, sweeps, figures) that a student left
+unchanged grade nothing and are not run; ``--run-course-demos`` runs them too: slower, but the
+autograded notebooks and the feedback pages then carry every figure (for reviewing written
+answers in formgrader, say).
 """
 from __future__ import annotations
 
@@ -63,7 +68,7 @@ def demo_verdicts(demo_students, scores) -> dict[str, str]:
     return verdicts
 
 
-def run_demo(workdir: Path, workers: int, timeout: int) -> int:
+def run_demo(workdir: Path, workers: int, timeout: int, run_course_demos: bool = False) -> int:
     """Grade the demonstration class and show that every student scored as intended."""
     from course_admin.demo_class import write_demo_class
 
@@ -72,7 +77,8 @@ def run_demo(workdir: Path, workers: int, timeout: int) -> int:
     demo_students = write_demo_class(submitted)
     print(f"demonstration class of {len(demo_students)} students written to {submitted}", flush=True)
     report = grade_class(ROOT, ASSIGNMENT, submitted, workdir / "grading", workers,
-                         settings=GradingSettings(timeout=timeout), layout="nbgrader")
+                         settings=GradingSettings(timeout=timeout, run_course_demos=run_course_demos),
+                         layout="nbgrader")
     print(report.table())
     scores = cell_scores(workdir / "grading", [d.variant.student for d in demo_students])
     verdicts = demo_verdicts(demo_students, scores)
@@ -85,14 +91,16 @@ def run_demo(workdir: Path, workers: int, timeout: int) -> int:
     return 0 if not any(verdicts.values()) else 1
 
 
-def run_class(submissions: Path, layout: str, workdir: Path, workers: int, timeout: int | None) -> int:
+def run_class(submissions: Path, layout: str, workdir: Path, workers: int, timeout: int | None,
+              run_course_demos: bool = False) -> int:
     """Grade a real class."""
     if not submissions.is_dir():
         print(f"{submissions} is not a folder: pass the folder that holds the submissions.", file=sys.stderr)
         return 1
     release.main([])
     report = grade_class(ROOT, ASSIGNMENT, submissions, workdir, workers,
-                         settings=GradingSettings(timeout=timeout), layout=layout)
+                         settings=GradingSettings(timeout=timeout, run_course_demos=run_course_demos),
+                         layout=layout)
     print(report.table())
     _print_outputs(report)
     return 0
@@ -119,12 +127,16 @@ def main(argv=None) -> int:
                        help="seconds a cell may run (default: nbgrader_config.py's Execute.timeout)")
     for sub in (demo, grade):
         sub.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="grading processes")
+        sub.add_argument("--run-course-demos", action="store_true",
+                         help="also run the course's demonstration cells the students left unchanged: "
+                              "slower, but the autograded notebooks and feedback then carry every figure "
+                              "(e.g. for formgrader review of written answers)")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return run_demo(args.workdir.resolve(), args.workers, args.timeout)
+        return run_demo(args.workdir.resolve(), args.workers, args.timeout, args.run_course_demos)
     layout = "nbgrader" if args.submissions else "zips"
     return run_class((args.submissions or args.zips).resolve(), layout, args.workdir.resolve(),
-                     args.workers, args.timeout)
+                     args.workers, args.timeout, args.run_course_demos)
 
 
 if __name__ == "__main__":
