@@ -171,6 +171,25 @@ def _notebooks_in(folder: str) -> list:
     return [nbformat.read(path, as_version=4) for path in sorted(Path(folder).glob("*.ipynb"))]
 
 
+def _folder_signature(folder: str) -> tuple:
+    """Name, modification time and size of every notebook in ``folder``: what the caches below are keyed on."""
+    return tuple((path.name, stat.st_mtime_ns, stat.st_size)
+                 for path in sorted(Path(folder).glob("*.ipynb")) for stat in [path.stat()])
+
+
+@functools.lru_cache(maxsize=8)
+def _folder_secrets(folder: str, signature: tuple, markers: tuple) -> frozenset[str]:
+    """:func:`secret_lines` of the notebooks of ``folder``, read once per ``signature``."""
+    return frozenset(secret_lines(_notebooks_in(folder), list(markers)))
+
+
+@functools.lru_cache(maxsize=8)
+def _folder_lines(folder: str, signature: tuple) -> frozenset[str]:
+    """Every stripped line of every cell of the notebooks of ``folder``, read once per ``signature``."""
+    return frozenset(line.strip() for nb in _notebooks_in(folder) for cell in nb.cells
+                     for line in cell.source.split("\n"))
+
+
 class RedactHiddenTests(NbGraderPreprocessor):
     """Remove hidden tests, solutions and what quotes them from a graded notebook (see the module docstring).
 
@@ -190,15 +209,14 @@ class RedactHiddenTests(NbGraderPreprocessor):
     def _source_secrets(self) -> set[str]:
         if not self.source_dir:
             return set()
-        return secret_lines(_notebooks_in(self.source_dir), [(self.begin_hidden, self.end_hidden),
-                                                             (self.begin_solution, self.end_solution)])
+        markers = ((self.begin_hidden, self.end_hidden), (self.begin_solution, self.end_solution))
+        return set(_folder_secrets(self.source_dir, _folder_signature(self.source_dir), markers))
 
     def _visible_lines(self) -> set[str]:
         """Every line students were given: quoting one of them reveals nothing."""
         if not self.release_dir:
             return set()
-        return {line.strip() for nb in _notebooks_in(self.release_dir) for cell in nb.cells
-                for line in cell.source.split("\n")}
+        return set(_folder_lines(self.release_dir, _folder_signature(self.release_dir)))
 
     def preprocess(self, nb, resources):
         hidden_counts: set[int] = set()

@@ -145,3 +145,20 @@ def test_lines_the_students_were_given_are_not_secrets(tmp_path):
     nb, _ = RedactHiddenTests(source_dir=str(source), release_dir=str(release)).preprocess(nb, {})
     assert "cost = compute_cost(A2, Y)" in nb.cells[0].outputs[0].traceback[2]
     assert nb.cells[1].outputs[0].text == f"cost = compute_cost(A2, Y)\n{LINE_NOTE}\n"
+
+
+def test_a_changed_source_notebook_is_read_again(tmp_path):
+    """The notebooks of the source and release folders are read once, and again when one changes."""
+    source = tmp_path / "source"
+    source.mkdir()
+    printed = new_code_cell("print(In)", execution_count=2, outputs=[
+        new_output("stream", name="stdout", text="secret_expected = 0.7310585786300049\nnew_secret_line = 42\n")])
+    nbformat.write(new_notebook(cells=[new_code_cell(HIDDEN_CELL)]), source / "05_other.ipynb")
+    redact = RedactHiddenTests(source_dir=str(source))
+    nb, _ = redact.preprocess(new_notebook(cells=[printed]), {})
+    assert nb.cells[0].outputs[0].text == f"{LINE_NOTE}\nnew_secret_line = 42\n"
+    changed = HIDDEN_CELL.replace("### END HIDDEN TESTS", "new_secret_line = 42\n### END HIDDEN TESTS")
+    nbformat.write(new_notebook(cells=[new_code_cell(changed)]), source / "05_other.ipynb")
+    printed.outputs[0].text = "secret_expected = 0.7310585786300049\nnew_secret_line = 42\n"
+    nb, _ = redact.preprocess(new_notebook(cells=[printed]), {})
+    assert nb.cells[0].outputs[0].text == f"{LINE_NOTE}\n{LINE_NOTE}\n"
