@@ -11,12 +11,14 @@ runs these steps (each is a function of :mod:`.engine` that can be called alone)
    :mod:`.tamper`): read nbgrader's layout or LMS zip downloads; match renamed notebooks
    back by their grade_ids; record invalid and missing notebooks (scored 0); repair
    duplicated, deleted and edited graded cells from the release; scan answer cells for
-   tampering; write sanitised copies to ``<workdir>/course/submitted``.
+   tampering; flag the course's demonstration cells the student left unchanged
+   (:mod:`.demos`); write sanitised copies to ``<workdir>/course/submitted``.
 3. ``autograde`` (:mod:`.parallel`, :mod:`.worker`, :mod:`.execution`): a pool of
    processes, each with a scratch gradebook, runs nbgrader's ``Autograde`` notebook by
    notebook with :class:`~.execution.FairExecute`: per-cell timeout with interrupt, output
    capped, kernels under ``RLIMIT_AS`` with ``course_utils`` imported before any cell;
-   a dead or unresponsive kernel costs the cells from there on, never the notebook.
+   a dead or unresponsive kernel costs the cells from there on, never the notebook;
+   flagged demonstrations are not run unless ``GradingSettings.run_course_demos``.
    Each worker also writes the student's feedback pages with hidden tests and solutions
    removed, and every traceback or output line that quotes them (:mod:`.feedback`).
 4. ``store`` (:mod:`.store`): the parent alone writes the grades into the course
