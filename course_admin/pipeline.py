@@ -33,7 +33,10 @@ DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 def cell_scores(workdir: Path, students: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
-    """student -> grade_id -> (score, max_score) of every graded cell, from the gradebook of ``workdir``."""
+    """student -> grade_id -> (score, max_score) of every autograded test cell, from the gradebook of ``workdir``.
+
+    Written answers (markdown cells graded by hand) are left out.
+    """
     from nbgrader.api import Gradebook
 
     scores = {}
@@ -41,7 +44,8 @@ def cell_scores(workdir: Path, students: list[str]) -> dict[str, dict[str, tuple
         for student in students:
             submission = gradebook.find_submission(ASSIGNMENT, student)
             scores[student] = {grade.name: (float(grade.score), float(grade.max_score))
-                               for notebook in submission.notebooks for grade in notebook.grades}
+                               for notebook in submission.notebooks for grade in notebook.grades
+                               if grade.cell_type == "code"}
     return scores
 
 
@@ -54,8 +58,7 @@ def demo_verdicts(demo_students, scores) -> dict[str, str]:
 
     verdicts = {}
     for demo in demo_students:
-        autograded = {gid: value for gid, value in scores[demo.variant.student].items()
-                      if function_of(gid) is not None or gid.startswith("data_sizes")}
+        autograded = scores[demo.variant.student]
         lost = {function_of(gid) or gid for gid, (score, maximum) in autograded.items() if score < maximum}
         expected = {"none": set(), "all": {function_of(gid) or gid for gid in autograded}}.get(
             demo.outcome, set(demo.loses))
