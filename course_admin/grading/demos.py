@@ -13,7 +13,9 @@ student added or changed, with its helpers, always runs. So does a demonstration
 binds a global which a cell that runs reads (an answer that uses ``X`` without taking
 it as an argument works as in the student's notebook), and, in turn, every
 demonstration such a kept cell reads from. Reads are found statically (Python's symbol
-tables), so code that reaches globals indirectly (``globals()``, ``eval``) is not seen.
+tables), so code that reaches globals indirectly (``globals()``, ``eval``) is not seen,
+nor is a demonstration that changes a shared object in place (``X[0] = 0``) rather than
+binding a name; the course's demonstrations do neither.
 """
 from __future__ import annotations
 
