@@ -51,10 +51,7 @@ def cell_scores(workdir: Path, students: list[str]) -> dict[str, dict[str, tuple
 
 def demo_verdicts(demo_students, scores) -> dict[str, str]:
     """student -> '' when the demonstration student scored as it should, else what differs."""
-    from course_utils.layout import NOTEBOOK_OF
-
-    def function_of(grade_id):
-        return next((f for f in sorted(NOTEBOOK_OF, key=len, reverse=True) if grade_id.startswith(f + "_")), None)
+    from course_utils.layout import function_of_test_cell as function_of
 
     verdicts = {}
     for demo in demo_students:

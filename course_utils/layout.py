@@ -25,3 +25,17 @@ NOTEBOOKS = {
 NOTEBOOK_OF = {function: notebook for notebook, functions in NOTEBOOKS.items() for function in functions}
 
 GRADED_FUNCTIONS = tuple(NOTEBOOK_OF)
+
+# longest first, so that "softmax_forward_..." belongs to softmax_forward and not to softmax
+_BY_LENGTH = sorted(GRADED_FUNCTIONS, key=len, reverse=True)
+
+
+def function_of_test_cell(grade_id: str) -> str | None:
+    """The graded function a test cell's grade_id belongs to (``<function>_<anything>``), or None.
+
+    >>> function_of_test_cell("softmax_forward_shapes"), function_of_test_cell("softmax_sums_to_one")
+    ('softmax_forward', 'softmax')
+    >>> function_of_test_cell("q_overfitting") is None
+    True
+    """
+    return next((function for function in _BY_LENGTH if grade_id.startswith(function + "_")), None)

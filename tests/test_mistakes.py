@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 
 from course_admin.mistakes import CATALOG
 from course_admin.submissions import Variant, grade_id, replace_once, write_submission
-from course_utils.layout import NOTEBOOK_OF
+from course_utils.layout import NOTEBOOK_OF, function_of_test_cell
 
 
 def errors_of(cell):
@@ -75,7 +75,7 @@ def test_the_catalog_has_at_least_forty_mistakes_over_every_graded_function():
 @pytest.mark.parametrize("mistake", CATALOG, ids=lambda mistake: mistake.key)
 def test_the_mistake_fails_its_own_tests_and_only_those(mistake, outcomes):
     failures = outcomes[mistake.key]
-    own = {gid: text for gid, text in failures.items() if gid.startswith(mistake.function + "_")}
+    own = {gid: text for gid, text in failures.items() if function_of_test_cell(gid) == mistake.function}
     others = sorted(set(failures) - set(own))
     assert own, f"{mistake.summary}: no test cell of {mistake.function} failed"
     assert any(mistake.expect in text for text in own.values()), (

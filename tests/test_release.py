@@ -7,7 +7,7 @@ import pytest
 from nbgrader.validator import Validator
 
 from course_admin import references, release
-from course_utils.layout import ASSIGNMENT, NOTEBOOKS
+from course_utils.layout import ASSIGNMENT, NOTEBOOKS, function_of_test_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "source_solutions" / ASSIGNMENT
@@ -34,9 +34,11 @@ def test_every_graded_function_has_an_answer_cell_and_a_test_cell_with_points():
                  if cell.cell_type == "code"]
         for function in functions:
             assert function in answers, f"{notebook} has no answer cell with grade_id {function!r}"
-            function_tests = [t for t in tests if t["grade_id"].startswith(function + "_")]
+            function_tests = [t for t in tests if function_of_test_cell(t["grade_id"]) == function]
             assert function_tests, f"{notebook} has no test cell for {function}"
             assert all(t.get("locked") and t.get("points", 0) > 0 for t in function_tests)
+        strays = [t["grade_id"] for t in tests if function_of_test_cell(t["grade_id"]) not in (*functions, None)]
+        assert not strays, f"{notebook}: test cells named after a function of another notebook: {strays}"
 
 
 def test_the_released_notebooks_are_up_to_date(tmp_path):

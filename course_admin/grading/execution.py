@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
@@ -64,6 +67,15 @@ _KERNEL_ENV = {
 }
 
 
+#: the kernel provisioner (an entry point of this package) that starts kernels through a fork server
+PROVISIONER_NAME = "course-forking-provisioner"
+
+
+def launcher_prefix() -> list[str]:
+    """The start of the grading kernel's command: this interpreter running the launcher."""
+    return [sys.executable, "-c", _LAUNCHER]
+
+
 def write_kernel_spec(jupyter_path: Path, memory_limit: int, preload: tuple[str, ...] = ()) -> Path:
     """Write the grading kernel spec under ``jupyter_path/kernels``; return its directory.
 
@@ -71,20 +83,21 @@ def write_kernel_spec(jupyter_path: Path, memory_limit: int, preload: tuple[str,
     finds it; IPython's profile directory is ``jupyter_path/ipython``. The kernel runs
     this interpreter with ``RLIMIT_AS`` set to ``memory_limit`` bytes (0: no cap), so an
     allocation past the cap raises ``MemoryError`` in the cell; the packages named in
-    ``preload`` are imported before any cell runs.
+    ``preload`` are imported before any cell runs. Kernels are started by
+    :mod:`.forkserver` when the grading process runs one, else as plain subprocesses.
     """
     spec_dir = Path(jupyter_path) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     # nbclient keeps IPython's history in memory only for kernels named python*, so say it here;
     # a private IPYTHONDIR keeps the grader's own IPython profile and startup files out of grading
     spec = {
-        "argv": [sys.executable, "-c", _LAUNCHER, str(int(memory_limit)), ",".join(preload),
+        "argv": [*launcher_prefix(), str(int(memory_limit)), ",".join(preload),
                  "-f", "{connection_file}",
                  "--HistoryManager.hist_file=:memory:", "--IPKernelApp.ignore_cwd=True"],
         "display_name": "Python 3 (grading, memory-capped)",
         "language": "python",
         "env": {**_KERNEL_ENV, "IPYTHONDIR": str(Path(jupyter_path).resolve() / "ipython")},
-        "metadata": {"debugger": False},
+        "metadata": {"debugger": False, "kernel_provisioner": {"provisioner_name": PROVISIONER_NAME}},
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
     return spec_dir
@@ -93,6 +106,44 @@ def write_kernel_spec(jupyter_path: Path, memory_limit: int, preload: tuple[str,
 def error_output(ename: str, evalue: str):
     """An error output as a kernel would send it, with a one-line traceback."""
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class PromptKernelClient(AsyncKernelClient):
+    """jupyter_client's asynchronous kernel client, ready as soon as the kernel has answered.
+
+    jupyter_client's ``wait_for_ready`` ends by reading IOPub until 0.2 s pass without
+    a message: 0.2 s lost per notebook, as a started kernel has nothing more to say.
+    This one waits :attr:`quiet_period` instead. A late start-up message is harmless:
+    nbclient keeps only the messages that answer the cell it runs.
+    """
+
+    quiet_period = 0.02
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:  # a message on IOPub shows that it is connected too
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+        while True:
+            try:
+                await self.iopub_channel.get_msg(timeout=self.quiet_period)
+            except Empty:
+                return
 
 
 class FairExecute(Execute):

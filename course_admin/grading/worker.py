@@ -2,8 +2,9 @@
 
 A worker process is set up once by :func:`init_worker` (scratch copy of the course
 gradebook, the memory-capped kernel on ``JUPYTER_PATH``, its output sent to a log file),
-then :func:`grade_student` is called for each student it is given. Each notebook is
-autograded by its own nbgrader ``Autograde`` run, so a failure costs that notebook only.
+and a fork server for its kernels (:mod:`.forkserver`), then :func:`grade_student` is called
+for each student it is given. Each notebook is autograded by its own nbgrader
+``Autograde`` run, so a failure costs that notebook only.
 What a student got is returned as plain data (:class:`StudentOutcome`); the parent
 process alone writes the course gradebook.
 """
@@ -98,11 +99,24 @@ def init_worker(job: GradingJob, worker_name: str) -> None:
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(workspace.jupyter_path), *filter(None, [os.environ.get("JUPYTER_PATH")])])
 
+    if job.settings.fork_kernels:
+        _start_fork_server(workspace, job.settings)
+
     from .settings import load_course_config, nbgrader_config
 
     config = nbgrader_config(load_course_config(Path(job.course_root)), workspace.course_dir,
                              f"sqlite:///{database}", job.settings)
     _STATE.update(job=job, workspace=workspace, config=config, db_url=f"sqlite:///{database}", own_dir=own_dir)
+
+
+def _start_fork_server(workspace: Workspace, settings: GradingSettings) -> None:
+    """Start this worker's fork server with the grading kernel's command and environment."""
+    from .forkserver import WARM_MODULES, start_server
+    from .settings import KERNEL_NAME
+
+    spec = json.loads((workspace.jupyter_path / "kernels" / KERNEL_NAME / "kernel.json").read_text())
+    modules = tuple(dict.fromkeys((*WARM_MODULES, *settings.preload, *settings.warm_imports)))
+    start_server(spec["argv"][:3], {**os.environ, **spec["env"]}, modules)
 
 
 def grade_student(student: str) -> StudentOutcome:
@@ -223,7 +237,8 @@ def job_to_json(job: GradingJob) -> str:
 
 def job_from_json(text: str) -> GradingJob:
     data = json.loads(text)
-    settings = dict(data["settings"], preload=tuple(data["settings"]["preload"]))
+    settings = dict(data["settings"], preload=tuple(data["settings"]["preload"]),
+                    warm_imports=tuple(data["settings"]["warm_imports"]))
     return GradingJob(data["course_root"], data["workdir"], data["assignment"], GradingSettings(**settings))
 
 

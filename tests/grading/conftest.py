@@ -41,7 +41,7 @@ class GradedClass:
     workdir: Path
     expected: dict[str, dict[str, float]]
     parallel: object  # ClassReport of the first run (2 workers)
-    rerun: object  # ClassReport of the second run (1 worker, same work directory)
+    rerun: object  # ClassReport of the second run (1 worker, kernels not forked, same work directory)
     inputs_before: dict
     inputs_after: dict
     finished: list  # students in the order the first run reported them done
@@ -49,7 +49,7 @@ class GradedClass:
 
 @pytest.fixture(scope="session")
 def graded_class(toy_course, toy_release, tmp_path_factory) -> GradedClass:
-    from course_admin.grading import grade_class
+    from course_admin.grading import GradingSettings, grade_class
 
     submissions = tmp_path_factory.mktemp("class")
     expected = toy.write_class(submissions, toy_release)
@@ -62,8 +62,9 @@ def graded_class(toy_course, toy_release, tmp_path_factory) -> GradedClass:
                            progress=lambda outcome: finished.append(outcome.student))
     _TIMINGS["class graded with 2 workers"] = time.perf_counter() - started
     started = time.perf_counter()
-    rerun = grade_class(toy_course, toy.ASSIGNMENT, submissions, workdir, workers=1)
-    _TIMINGS["same class re-graded with 1 worker"] = time.perf_counter() - started
+    rerun = grade_class(toy_course, toy.ASSIGNMENT, submissions, workdir, workers=1,
+                        settings=GradingSettings(fork_kernels=False))
+    _TIMINGS["same class re-graded with 1 worker, kernels not forked"] = time.perf_counter() - started
     _TIMINGS["submissions"] = len(expected)
 
     after = {"course": toy.tree_fingerprint(toy_course), "submissions": toy.tree_fingerprint(submissions)}

@@ -40,7 +40,7 @@ def test_every_student_gets_exactly_the_expected_scores(graded_class):
     assert graded_class.parallel.scores() == graded_class.expected
 
 
-def test_rerun_with_one_worker_gives_the_same_scores_and_findings(graded_class):
+def test_rerun_with_one_worker_and_unforked_kernels_gives_the_same_scores_and_findings(graded_class):
     first, second = graded_class.parallel, graded_class.rerun
     assert second.scores() == first.scores()
     for student in first.students:
