@@ -14,6 +14,7 @@ lab       JupyterLab on the student notebooks
 release   regenerate notebooks/ from source_solutions/
 refs      regenerate the reference values in course_utils/ from source_solutions/
 bench     time the execution of every notebook of the series
+gradebench seconds per submission: plain serial nbgrader against the pipeline (see ``--help``)
 grade     the instructor pipeline on a class of your own (see ``grade --help``)
 freeze    rewrite constraints.txt from the current environment
 setup     only build the environment
@@ -42,6 +43,7 @@ TASKS = {
     "release": "course_admin.release",
     "refs": "course_admin.references",
     "bench": "course_admin.benchmark",
+    "gradebench": "course_admin.grading_benchmark",
     "freeze": "course_admin.freeze",
 }
 

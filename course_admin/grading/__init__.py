@@ -16,7 +16,8 @@ runs these steps (each is a function of :mod:`.engine` that can be called alone)
 3. ``autograde`` (:mod:`.parallel`, :mod:`.worker`, :mod:`.execution`): a pool of
    processes, each with a scratch gradebook, runs nbgrader's ``Autograde`` notebook by
    notebook with :class:`~.execution.FairExecute`: per-cell timeout with interrupt, output
-   capped, kernels under ``RLIMIT_AS`` with ``course_utils`` imported before any cell;
+   capped, kernels under ``RLIMIT_AS`` with ``course_utils`` imported before any cell,
+   each forked from the worker's warm fork server (:mod:`.forkserver`);
    a dead or unresponsive kernel costs the cells from there on, never the notebook;
    flagged demonstrations are not run unless ``GradingSettings.run_course_demos``.
    Each worker also writes the student's feedback pages with hidden tests and solutions

@@ -43,6 +43,9 @@ WARM_MODULES = (
 #: exit code reported for a forked kernel (the server, not this process, collects the real one)
 EXIT_UNKNOWN = -1
 
+#: seconds to wait for the server to be ready, and then for each kernel it forks
+REPLY_TIMEOUT = 60
+
 _MESSAGE_BYTES = 1 << 20
 
 # the provisioner of this process uses it when set (see start_server)
@@ -111,20 +114,31 @@ class ForkServer:
         self.connection = connection
         self.launcher_prefix = launcher_prefix
         self.ready = False
+        self.failed = False
 
     def serves(self, cmd: list[str]) -> bool:
-        """Whether ``cmd`` is the grading launcher this server was started for."""
-        return self.process.poll() is None and list(cmd[: len(self.launcher_prefix)]) == self.launcher_prefix
+        """Whether the server is up and ``cmd`` is the grading launcher it was started for."""
+        return (not self.failed and self.process.poll() is None
+                and list(cmd[: len(self.launcher_prefix)]) == self.launcher_prefix)
 
     def launch(self, cmd: list[str], cwd: str, env: dict[str, str]) -> ForkedProcess:
-        """Fork a kernel running ``cmd`` in ``cwd`` with ``env``; OSError when the server is gone."""
-        if not self.ready:
-            self._wait_ready()
-        request = {"argv": list(cmd[len(self.launcher_prefix):]), "cwd": str(cwd), "env": dict(env)}
-        self.connection.sendall(json.dumps(request).encode())
-        message, fds, _, _ = socket.recv_fds(self.connection, _MESSAGE_BYTES, 1)
-        if not message:
-            raise ConnectionError("the fork server exited")
+        """Fork a kernel running ``cmd`` in ``cwd`` with ``env``.
+
+        Raises OSError when the server cannot start it; a server that did not start, went
+        away or did not answer within :data:`REPLY_TIMEOUT` seconds is stopped for good.
+        """
+        try:
+            if not self.ready:
+                self._wait_ready()
+            request = {"argv": list(cmd[len(self.launcher_prefix):]), "cwd": str(cwd), "env": dict(env)}
+            self.connection.sendall(json.dumps(request).encode())
+            message, fds, _, _ = socket.recv_fds(self.connection, _MESSAGE_BYTES, 1)
+            if not message:
+                raise ConnectionError("the fork server exited")
+        except OSError:
+            self.failed = True
+            self.process.kill()
+            raise
         reply = json.loads(message)
         if "error" in reply or not fds:
             for fd in fds:
@@ -171,6 +185,7 @@ def start_server(launcher_prefix: list[str], env: dict[str, str],
         [sys.executable, "-c", code, str(theirs.fileno()), ",".join(modules), launcher_prefix[2]],
         pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, cwd="/")
     theirs.close()
+    ours.settimeout(REPLY_TIMEOUT)
     _SERVER = ForkServer(process, ours, list(launcher_prefix))
     return _SERVER
 

@@ -110,6 +110,16 @@ def test_kernels_start_as_subprocesses_when_the_server_is_gone(server, tmp_path)
     assert printed.split() == [str(os.getpid()), "False"]
 
 
+def test_kernels_start_as_subprocesses_when_the_server_cannot_import_its_modules(kernel_spec, tmp_path):
+    broken = forkserver.start_server(kernel_spec["argv"][:3], {**os.environ, **kernel_spec["env"]},
+                                     ("numpy", "no_such_module_anywhere"))
+    try:
+        assert run_in_kernel(tmp_path, "import os\nprint(os.getppid())") == [str(os.getpid())]
+        assert broken.failed
+    finally:
+        forkserver.stop_server()
+
+
 def test_without_a_server_kernels_start_as_subprocesses(kernel_spec, tmp_path):
     forkserver.stop_server()
     printed, = run_in_kernel(tmp_path, "import os\nprint(os.getppid())")
