@@ -36,8 +36,8 @@ from jupyter_client.provisioning import LocalProvisioner
 
 #: modules the server imports before forking: what every grading kernel loads anyway
 WARM_MODULES = (
-    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.core.completer",
-    "matplotlib_inline.backend_inline", "numpy", "matplotlib", "matplotlib.pyplot",
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+    "IPython.core.completer", "matplotlib_inline.backend_inline", "numpy", "matplotlib", "matplotlib.pyplot",
 )
 
 #: exit code reported for a forked kernel (the server, not this process, collects the real one)
@@ -47,6 +47,8 @@ EXIT_UNKNOWN = -1
 REPLY_TIMEOUT = 60
 
 _MESSAGE_BYTES = 1 << 20
+
+_SERVER_MAIN = "import sys\nfrom course_admin.grading.forkserver import serve\nserve(int(sys.argv[1]), *sys.argv[2:])\n"
 
 # the provisioner of this process uses it when set (see start_server)
 _SERVER: "ForkServer | None" = None
@@ -180,14 +182,18 @@ def start_server(launcher_prefix: list[str], env: dict[str, str],
     """
     global _SERVER
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    code = "import sys\nfrom course_admin.grading.forkserver import serve\nserve(int(sys.argv[1]), sys.argv[2], sys.argv[3])\n"
     process = subprocess.Popen(
-        [sys.executable, "-c", code, str(theirs.fileno()), ",".join(modules), launcher_prefix[2]],
+        [sys.executable, "-c", _SERVER_MAIN, str(theirs.fileno()), ",".join(modules), launcher_prefix[2]],
         pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, cwd="/")
     theirs.close()
     ours.settimeout(REPLY_TIMEOUT)
     _SERVER = ForkServer(process, ours, list(launcher_prefix))
     return _SERVER
+
+
+def supported() -> bool:
+    """Whether this platform can run a fork server (Linux: ``os.fork`` and pidfds)."""
+    return sys.platform == "linux" and hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
 
 
 def stop_server() -> None:
@@ -239,6 +245,7 @@ def serve(fd: int, modules: str, launcher_code: str) -> None:
             importlib.import_module(name)
         if threading.active_count() != 1:
             raise RuntimeError("an imported module started a thread; forking would be unsafe")
+        os.close(os.pidfd_open(os.getpid()))  # Linux 5.3 or later
     except Exception as error:  # the worker falls back to plain subprocesses
         connection.sendall(f"{type(error).__name__}: {error}".encode())
         return
@@ -259,6 +266,7 @@ def serve(fd: int, modules: str, launcher_code: str) -> None:
         try:
             pidfd = os.pidfd_open(pid)
         except OSError as error:
+            os.kill(pid, signal.SIGKILL)
             connection.sendall(json.dumps({"error": f"pidfd_open: {error}"}).encode())
             continue
         socket.send_fds(connection, [json.dumps({"pid": pid}).encode()], [pidfd])

@@ -46,7 +46,7 @@ class GradingSettings:
     fork_kernels : bool
         Start kernels by forking a process that has imported ``warm_imports`` (see
         :mod:`.forkserver`) rather than as fresh interpreters: the same kernels, about a
-        second sooner each.
+        second sooner each (Linux only; elsewhere kernels start as fresh interpreters).
     warm_imports : tuple of str
         Modules the fork server imports besides ipykernel, numpy and matplotlib: what the
         course's notebooks import.

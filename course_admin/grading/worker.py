@@ -111,9 +111,11 @@ def init_worker(job: GradingJob, worker_name: str) -> None:
 
 def _start_fork_server(workspace: Workspace, settings: GradingSettings) -> None:
     """Start this worker's fork server with the grading kernel's command and environment."""
-    from .forkserver import WARM_MODULES, start_server
+    from .forkserver import WARM_MODULES, start_server, supported
     from .settings import KERNEL_NAME
 
+    if not supported():
+        return
     spec = json.loads((workspace.jupyter_path / "kernels" / KERNEL_NAME / "kernel.json").read_text())
     modules = tuple(dict.fromkeys((*WARM_MODULES, *settings.preload, *settings.warm_imports)))
     start_server(spec["argv"][:3], {**os.environ, **spec["env"]}, modules)
