@@ -103,23 +103,36 @@ class ClassReport:
         return {student.student: student.attention for student in self.students if student.attention}
 
     def table(self) -> str:
-        """Scores per student and notebook, then the "needs attention" list with the reasons."""
+        """Scores per student and notebook, then the "needs attention" list with the reasons.
+
+        Notebooks named ``<number>_<title>`` head their columns with the number alone, and a
+        legend under the table gives the titles, so that a class fits a terminal's width.
+        """
         notebooks = [nb.notebook for nb in self.students[0].notebooks] if self.students else []
-        width = max([len("student"), *(len(student.student) for student in self.students)])
-        header = f"{'student':<{width}}  " + "  ".join(f"{name:>{max(len(name), 9)}}" for name in notebooks)
-        header += "      total"
-        lines = [f"Assignment {self.assignment}: {len(self.students)} students", header, "-" * len(header)]
+        labels, legend = _column_labels(notebooks)
+        rows = []
         for student in self.students:
-            cells = []
-            for nb, name in zip(student.notebooks, notebooks):
-                mark = "*" if nb.needs_manual_grade else ("!" if nb.status != "graded" else " ")
-                cells.append(f"{_number(nb.score) + '/' + _number(nb.max_score) + mark:>{max(len(name), 9)}}")
-            total = f"{_number(student.score)}/{_number(student.max_score)}"
-            lines.append(f"{student.student:<{width}}  " + "  ".join(cells) + f"  {total:>9}")
+            cells = [_number(nb.score) + "/" + _number(nb.max_score)
+                     + ("*" if nb.needs_manual_grade else ("!" if nb.status != "graded" else " "))
+                     for nb in student.notebooks]
+            rows.append((student.student, cells, f"{_number(student.score)}/{_number(student.max_score)}"))
+        width = max([len("student"), *(len(name) for name, _, _ in rows)])
+        widths = [max([len(label), *(len(cells[index]) for _, cells, _ in rows)]) for index, label in enumerate(labels)]
+        total_width = max([len("total"), *(len(total) for _, _, total in rows)])
+
+        def line(name: str, cells: list[str], total: str) -> str:
+            columns = "".join(f"  {cell:>{cell_width}}" for cell, cell_width in zip(cells, widths))
+            return f"{name:<{width}}{columns}  {total:>{total_width}}"
+
+        header = line("student", labels, "total")
+        lines = [f"Assignment {self.assignment}: {len(self.students)} students", header, "-" * len(header)]
+        lines.extend(line(*row) for row in rows)
         lines.append("* waits for manual grading   ! not submitted, invalid or not gradable")
+        lines.extend(legend)
         attention = self.needs_attention()
         lines.append("")
-        lines.append(f"Needs attention ({len(attention)} students):" if attention else "Needs attention: nobody.")
+        count = f"{len(attention)} student{'s' if len(attention) > 1 else ''}"
+        lines.append(f"Needs attention ({count}):" if attention else "Needs attention: nobody.")
         for student_id, problems in attention.items():
             for problem in problems:
                 where = f" [{problem.notebook}]" if problem.notebook else ""
@@ -150,6 +163,21 @@ class ClassReport:
 
 def _number(value: float) -> str:
     return f"{value:g}"
+
+
+def _column_labels(notebooks: list[str]) -> tuple[list[str], list[str]]:
+    """Column labels and legend lines: ``01`` for ``01_data`` when every notebook has its own
+    number, else the full names and no legend."""
+    numbers = [name.split("_", 1)[0] for name in notebooks]
+    if not notebooks or not all("_" in name for name in notebooks) or len(set(numbers)) < len(numbers):
+        return notebooks, []
+    legend = ["notebooks:"]
+    for number, name in zip(numbers, notebooks):
+        entry = f"{number} {name.split('_', 1)[1]}" + ("," if name != notebooks[-1] else "")
+        if len(legend[-1]) + 1 + len(entry) > 100:
+            legend.append(" ")
+        legend[-1] += " " + entry
+    return numbers, legend
 
 
 def build_students(scores: list[NotebookScore], statuses: dict[tuple[str, str], str],

@@ -26,16 +26,26 @@ def small_report() -> ClassReport:
 def test_table_shows_scores_marks_and_the_reasons_for_attention():
     assert small_report().table().splitlines() == [
         "Assignment hw: 2 students",
-        "student    01_data   02_model      total",
-        "----------------------------------------",
-        "ada           2/2      3.5/5*      5.5/7",
-        "bo            0/2!       1/5         1/7",
+        "student    01      02  total",
+        "----------------------------",
+        "ada      2/2   3.5/5*  5.5/7",
+        "bo       0/2!    1/5     1/7",
         "* waits for manual grading   ! not submitted, invalid or not gradable",
+        "notebooks: 01 data, 02 model",
         "",
-        "Needs attention (1 students):",
+        "Needs attention (1 student):",
         "  bo [01_data] missing notebook: 01_data.ipynb was not handed in: scored 0",
         "Files with no recognisable student id (not graded): README.txt",
     ]
+
+
+def test_table_heads_columns_with_full_names_unless_each_notebook_has_its_own_number():
+    report = ClassReport("hw", [StudentReport("ada", [NotebookReport("intro", 1, 1, False, "graded"),
+                                                      NotebookReport("01_a", 0, 1, False, "graded"),
+                                                      NotebookReport("01_b", 1, 1, False, "graded")])])
+    lines = report.table().splitlines()
+    assert lines[1] == "student  intro  01_a  01_b  total"
+    assert not any(line.startswith("notebooks:") for line in lines)
 
 
 def test_needs_attention_leaves_out_informational_problems():
