@@ -29,7 +29,8 @@ from course_admin.grading import GradingSettings, Workspace, grade_class
 from course_utils.layout import ASSIGNMENT
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
+#: one grading process per core this process may run on
+DEFAULT_WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def cell_scores(workdir: Path, students: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
@@ -116,17 +117,20 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="grade the demonstration class")
-    demo.add_argument("--workdir", type=Path, default=ROOT / "grading" / "demo")
+    demo.add_argument("--workdir", type=Path, default=ROOT / "grading" / "demo",
+                      help="where the class, the nbgrader course, feedback and grades.csv go (default grading/demo)")
     demo.add_argument("--timeout", type=int, default=30, help="seconds a cell may run (default 30)")
     grade = commands.add_parser("grade", help="grade a class of your own")
     source = grade.add_mutually_exclusive_group(required=True)
     source.add_argument("--submissions", type=Path, help="folder in nbgrader's layout: <student>/planar_nn/")
     source.add_argument("--zips", type=Path, help="folder of zip files, one per student: <student>_*.zip")
-    grade.add_argument("--workdir", type=Path, default=ROOT / "grading" / "class")
+    grade.add_argument("--workdir", type=Path, default=ROOT / "grading" / "class",
+                       help="where the nbgrader course, feedback and grades.csv go (default grading/class)")
     grade.add_argument("--timeout", type=int, default=None,
                        help="seconds a cell may run (default: nbgrader_config.py's Execute.timeout)")
     for sub in (demo, grade):
-        sub.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="grading processes")
+        sub.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                         help=f"grading processes (default {DEFAULT_WORKERS}: one per core)")
         sub.add_argument("--run-course-demos", action="store_true",
                          help="also run the course's demonstration cells the students left unchanged: "
                               "slower, but the autograded notebooks and feedback then carry every figure "
