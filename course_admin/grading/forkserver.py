@@ -15,6 +15,9 @@ kernel spec. When no fork server is running in this process, or the server canno
 reached, or the command is not the grading launcher, it starts the kernel as a plain
 subprocess, like jupyter_client's ``LocalProvisioner``.
 
+A kernel can kill its parent, the server: the next kernel then starts a new server, up to
+:data:`MAX_RESTARTS` times per worker.
+
 The server and the provisioner talk over a ``SOCK_SEQPACKET`` socket pair: one JSON
 request per kernel (command, folder, environment), answered with the child's pid and a
 pidfd (Linux 5.3 or later), so that signals and liveness checks can never reach a
@@ -50,8 +53,12 @@ _MESSAGE_BYTES = 1 << 20
 
 _SERVER_MAIN = "import sys\nfrom course_admin.grading.forkserver import serve\nserve(int(sys.argv[1]), *sys.argv[2:])\n"
 
-# the provisioner of this process uses it when set (see start_server)
+#: how many times a server that a kernel killed is replaced; later kernels start as subprocesses
+MAX_RESTARTS = 3
+
+# the provisioner of this process uses it when set, and these to start it again (see start_server)
 _SERVER: "ForkServer | None" = None
+_START_ARGUMENTS: tuple = ()
 
 
 class ForkedProcess:
@@ -111,12 +118,18 @@ class ForkedProcess:
 class ForkServer:
     """This process's end of a running fork server (see :func:`start_server`)."""
 
-    def __init__(self, process: subprocess.Popen, connection: socket.socket, launcher_prefix: list[str]):
+    def __init__(self, process: subprocess.Popen, connection: socket.socket, launcher_prefix: list[str],
+                 restarts: int = 0):
         self.process = process
         self.connection = connection
         self.launcher_prefix = launcher_prefix
+        self.restarts = restarts
         self.ready = False
         self.failed = False
+
+    def was_killed(self) -> bool:
+        """Whether the server stopped after it had started kernels (a kernel can kill its parent)."""
+        return self.ready and not self.failed and self.process.poll() is not None
 
     def serves(self, cmd: list[str]) -> bool:
         """Whether the server is up and ``cmd`` is the grading launcher it was started for."""
@@ -163,7 +176,7 @@ class ForkServer:
 
 
 def start_server(launcher_prefix: list[str], env: dict[str, str],
-                 modules: tuple[str, ...] = WARM_MODULES) -> ForkServer:
+                 modules: tuple[str, ...] = WARM_MODULES, restarts: int = 0) -> ForkServer:
     """Start a fork server for kernels whose command begins with ``launcher_prefix``.
 
     Parameters
@@ -176,19 +189,31 @@ def start_server(launcher_prefix: list[str], env: dict[str, str],
         BLAS threads); each kernel then takes the environment its manager asks for.
     modules : tuple of str
         Modules to import before forking.
+    restarts : int
+        How many servers this one replaces (see :data:`MAX_RESTARTS`).
 
     The server imports in the background; the first :meth:`ForkServer.launch` waits for it.
     Launches from this process go through it from now on (see :class:`ForkingProvisioner`).
     """
-    global _SERVER
+    global _SERVER, _START_ARGUMENTS
+    _START_ARGUMENTS = (list(launcher_prefix), dict(env), tuple(modules))
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     process = subprocess.Popen(
         [sys.executable, "-c", _SERVER_MAIN, str(theirs.fileno()), ",".join(modules), launcher_prefix[2]],
         pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, cwd="/")
     theirs.close()
     ours.settimeout(REPLY_TIMEOUT)
-    _SERVER = ForkServer(process, ours, list(launcher_prefix))
+    _SERVER = ForkServer(process, ours, list(launcher_prefix), restarts)
     return _SERVER
+
+
+def _usable_server() -> "ForkServer | None":
+    """This process's server, started again when a kernel killed it (at most :data:`MAX_RESTARTS` times)."""
+    server = _SERVER
+    if server is not None and server.was_killed() and server.restarts < MAX_RESTARTS:
+        server.close()
+        server = start_server(*_START_ARGUMENTS, restarts=server.restarts + 1)
+    return server
 
 
 def supported() -> bool:
@@ -208,7 +233,7 @@ class ForkingProvisioner(LocalProvisioner):
     """jupyter_client's ``LocalProvisioner``, starting grading kernels through the fork server."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
-        server = _SERVER
+        server = _usable_server()
         if server is None or not server.serves(cmd):
             return await super().launch_kernel(cmd, **kwargs)
         cwd = kwargs.get("cwd") or os.getcwd()

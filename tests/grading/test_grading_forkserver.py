@@ -103,6 +103,18 @@ def test_interrupts_and_the_memory_cap_work_in_a_forked_kernel(server, tmp_path)
         manager.shutdown_kernel(now=True)
 
 
+def test_a_server_that_a_kernel_killed_is_replaced_a_few_times_then_kernels_start_as_subprocesses(
+        server, tmp_path, monkeypatch):
+    monkeypatch.setattr(forkserver, "MAX_RESTARTS", 1)
+    kill_parent = "import os, signal\nprint(os.getppid())\nos.kill(os.getppid(), signal.SIGKILL)"
+    first, = run_in_kernel(tmp_path, kill_parent)
+    second, = run_in_kernel(tmp_path, kill_parent)
+    third, = run_in_kernel(tmp_path, "import os\nprint(os.getppid())")
+    assert first == str(server.process.pid)
+    assert second == str(forkserver._SERVER.process.pid) != first
+    assert third == str(os.getpid())
+
+
 def test_kernels_start_as_subprocesses_when_the_server_is_gone(server, tmp_path):
     server.process.send_signal(signal.SIGKILL)
     server.process.wait()
