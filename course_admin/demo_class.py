@@ -12,6 +12,7 @@ from pathlib import Path
 
 from course_admin.mistakes import CATALOG
 from course_admin.submissions import Variant, corrupt, grade_id, remove, rename, write_class
+from course_utils.layout import function_of_test_cell
 
 
 @dataclass(frozen=True)
@@ -38,22 +39,26 @@ def _replace_answer(body: str):
     return change
 
 
-def _drop_test_cells(prefix: str):
-    """A notebook edit that deletes every test cell whose grade_id starts with ``prefix``."""
+def _is_test_of(cell, function: str) -> bool:
+    """Whether ``cell`` is a graded test cell of ``function``."""
+    is_graded = bool(cell.metadata.get("nbgrader", {}).get("grade"))
+    return is_graded and function_of_test_cell(grade_id(cell) or "") == function
+
+
+def _drop_test_cells(function: str):
+    """A notebook edit that deletes every test cell of ``function``."""
     def edit(notebooks):
         for nb in notebooks.values():
-            nb.cells = [cell for cell in nb.cells
-                        if not ((grade_id(cell) or "").startswith(prefix)
-                                and cell.metadata.get("nbgrader", {}).get("grade"))]
+            nb.cells = [cell for cell in nb.cells if not _is_test_of(cell, function)]
     return edit
 
 
-def _blank_test_cells(prefix: str):
-    """A notebook edit that empties every test cell whose grade_id starts with ``prefix``."""
+def _blank_test_cells(function: str):
+    """A notebook edit that empties every test cell of ``function``."""
     def edit(notebooks):
         for nb in notebooks.values():
             for cell in nb.cells:
-                if (grade_id(cell) or "").startswith(prefix) and cell.metadata.get("nbgrader", {}).get("grade"):
+                if _is_test_of(cell, function):
                     cell.source = "pass  # nothing to see here"
     return edit
 
@@ -132,11 +137,11 @@ def demo_students() -> list[DemoStudent]:
                     some("compute_cost")),
         DemoStudent(Variant("cheat-edited-tests", "a wrong backward_propagation and its test cells emptied",
                             answers={"backward_propagation": _replace_answer("    return {}\n")},
-                            edit=_blank_test_cells("backward_propagation_")),
+                            edit=_blank_test_cells("backward_propagation")),
                     some("backward_propagation")),
         DemoStudent(Variant("cheat-deleted-tests", "a wrong predict and its test cells deleted",
                             answers={"predict": _replace_answer("    return X[:1] * 0\n")},
-                            edit=_drop_test_cells("predict_")),
+                            edit=_drop_test_cells("predict")),
                     some("predict")),
         # faults: each costs only its own points, the rest of the class is graded
         DemoStudent(Variant("fault-infinite-loop", "hidden_size_sweep never returns",

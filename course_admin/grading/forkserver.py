@@ -56,9 +56,8 @@ _SERVER_MAIN = "import sys\nfrom course_admin.grading.forkserver import serve\ns
 #: how many times a server that a kernel killed is replaced; later kernels start as subprocesses
 MAX_RESTARTS = 3
 
-# the provisioner of this process uses it when set, and these to start it again (see start_server)
+# the provisioner of this process uses it when set (see start_server)
 _SERVER: "ForkServer | None" = None
-_START_ARGUMENTS: tuple = ()
 
 
 class ForkedProcess:
@@ -119,10 +118,12 @@ class ForkServer:
     """This process's end of a running fork server (see :func:`start_server`)."""
 
     def __init__(self, process: subprocess.Popen, connection: socket.socket, launcher_prefix: list[str],
-                 restarts: int = 0):
+                 env: dict[str, str], modules: tuple[str, ...], restarts: int = 0):
         self.process = process
         self.connection = connection
         self.launcher_prefix = launcher_prefix
+        self.env = env
+        self.modules = modules
         self.restarts = restarts
         self.ready = False
         self.failed = False
@@ -195,15 +196,14 @@ def start_server(launcher_prefix: list[str], env: dict[str, str],
     The server imports in the background; the first :meth:`ForkServer.launch` waits for it.
     Launches from this process go through it from now on (see :class:`ForkingProvisioner`).
     """
-    global _SERVER, _START_ARGUMENTS
-    _START_ARGUMENTS = (list(launcher_prefix), dict(env), tuple(modules))
+    global _SERVER
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     process = subprocess.Popen(
         [sys.executable, "-c", _SERVER_MAIN, str(theirs.fileno()), ",".join(modules), launcher_prefix[2]],
         pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, cwd="/")
     theirs.close()
     ours.settimeout(REPLY_TIMEOUT)
-    _SERVER = ForkServer(process, ours, list(launcher_prefix), restarts)
+    _SERVER = ForkServer(process, ours, list(launcher_prefix), dict(env), tuple(modules), restarts)
     return _SERVER
 
 
@@ -212,7 +212,7 @@ def _usable_server() -> "ForkServer | None":
     server = _SERVER
     if server is not None and server.was_killed() and server.restarts < MAX_RESTARTS:
         server.close()
-        server = start_server(*_START_ARGUMENTS, restarts=server.restarts + 1)
+        server = start_server(server.launcher_prefix, server.env, server.modules, restarts=server.restarts + 1)
     return server
 
 
