@@ -27,6 +27,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
 from .demos import is_course_demo
+from .sandbox import KernelLimits
 from .settings import KERNEL_NAME
 
 KERNEL_DIED = "KernelDied"
@@ -35,30 +36,11 @@ NOT_RUN = "NotRun"
 TIMEOUT = "CellTimeoutError"
 TRUNCATION_NOTE = "... [the grader dropped the rest of this output] ..."
 
-# Runs in the kernel process before ipykernel starts: cap its address space; put the
-# notebook's folder last on sys.path and import the preloaded packages now, so that a file a
-# submission writes there (numpy.py, course_utils/) cannot shadow them (editable installs
-# are found after every sys.path entry, so course_utils needs the early import); then start.
-_LAUNCHER = (
-    "import importlib, os, resource, sys\n"
-    "limit = int(sys.argv.pop(1))\n"
-    "preload = [name for name in sys.argv.pop(1).split(',') if name]\n"
-    "if limit > 0:\n"
-    "    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
-    "here = os.getcwd()\n"
-    "sys.path[:] = [entry for entry in sys.path if entry not in ('', here)]\n"
-    "for name in preload:\n"
-    "    try:\n"
-    "        importlib.import_module(name)\n"
-    "    except ImportError:\n"
-    "        pass\n"
-    "sys.path.append(here)\n"
-    "from ipykernel.kernelapp import launch_new_instance\n"
-    "launch_new_instance()\n"
-)
+#: the kernel's first code (limits, folder, safe imports, ipykernel), run with ``python -c``
+_LAUNCHER = Path(__file__).with_name("kernel_launcher.py").read_text()
 
 # One BLAS thread per kernel (two graders share two cores) and reproducible hashing.
-_KERNEL_ENV = {
+KERNEL_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
@@ -76,27 +58,36 @@ def launcher_prefix() -> list[str]:
     return [sys.executable, "-c", _LAUNCHER]
 
 
-def write_kernel_spec(jupyter_path: Path, memory_limit: int, preload: tuple[str, ...] = ()) -> Path:
+def write_kernel_spec(jupyter_path: Path, limits: KernelLimits, preload: tuple[str, ...] = (),
+                      sandboxed: bool = False) -> Path:
     """Write the grading kernel spec under ``jupyter_path/kernels``; return its directory.
 
     Workers put ``jupyter_path`` on ``JUPYTER_PATH`` so that ``Execute.kernel_name``
-    finds it; IPython's profile directory is ``jupyter_path/ipython``. The kernel runs
-    this interpreter with ``RLIMIT_AS`` set to ``memory_limit`` bytes (0: no cap), so an
-    allocation past the cap raises ``MemoryError`` in the cell; the packages named in
-    ``preload`` are imported before any cell runs. Kernels are started by
-    :mod:`.forkserver` when the grading process runs one, else as plain subprocesses.
+    finds it; IPython's profile directory is ``jupyter_path/ipython`` (``/tmp/ipython`` in
+    the sandbox). The kernel runs this interpreter with the hard limits of ``limits`` (an
+    allocation past the memory cap raises ``MemoryError`` in the cell); the packages named
+    in ``preload`` are imported before any cell runs. ``sandboxed``: the kernel runs from a
+    copy of the notebooks the sandbox shows it (see :mod:`.kernel_launcher`). Interrupts
+    are sent as messages, which reach a kernel in its own process namespace. Kernels are
+    started by :mod:`.forkserver` when the grading process runs one, else as subprocesses.
     """
+    from .sandbox import INCOMING, WORK
+
     spec_dir = Path(jupyter_path) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
+    launcher_settings = {**limits.to_dict(), "preload": list(preload)}
+    if sandboxed:
+        launcher_settings.update(incoming=INCOMING, work=WORK)
     # nbclient keeps IPython's history in memory only for kernels named python*, so say it here;
     # a private IPYTHONDIR keeps the grader's own IPython profile and startup files out of grading
     spec = {
-        "argv": [*launcher_prefix(), str(int(memory_limit)), ",".join(preload),
+        "argv": [*launcher_prefix(), json.dumps(launcher_settings, sort_keys=True),
                  "-f", "{connection_file}",
                  "--HistoryManager.hist_file=:memory:", "--IPKernelApp.ignore_cwd=True"],
-        "display_name": "Python 3 (grading, memory-capped)",
+        "display_name": "Python 3 (grading, confined)" if sandboxed else "Python 3 (grading, memory-capped)",
         "language": "python",
-        "env": {**_KERNEL_ENV, "IPYTHONDIR": str(Path(jupyter_path).resolve() / "ipython")},
+        "interrupt_mode": "message",
+        "env": {**KERNEL_ENV, "IPYTHONDIR": str(Path(jupyter_path).resolve() / "ipython")},
         "metadata": {"debugger": False, "kernel_provisioner": {"provisioner_name": PROVISIONER_NAME}},
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")

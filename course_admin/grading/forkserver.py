@@ -18,6 +18,13 @@ subprocess, like jupyter_client's ``LocalProvisioner``.
 A kernel can kill its parent, the server: the next kernel then starts a new server, up to
 :data:`MAX_RESTARTS` times per worker.
 
+When grading is confined (:mod:`.sandbox`), the server runs inside the worker's sandbox
+(its code, :mod:`.forkserver_main`, imports nothing of ``course_admin``), kernels that are
+not forked get a sandbox each, and between two kernels the server ends every process the
+last one left behind and empties the scratch folders (``reset``); only then does the
+worker copy the next notebooks into the sandbox. Kernels talk to the worker over Unix
+sockets in the one folder both see (jupyter_client's ``ipc`` transport).
+
 The server and the provisioner talk over a ``SOCK_SEQPACKET`` socket pair: one JSON
 request per kernel (command, folder, environment), answered with the child's pid and a
 pidfd (Linux 5.3 or later), so that signals and liveness checks can never reach a
@@ -34,8 +41,13 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jupyter_client.provisioning import LocalProvisioner
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
 
 #: modules the server imports before forking: what every grading kernel loads anyway
 WARM_MODULES = (
@@ -51,13 +63,18 @@ REPLY_TIMEOUT = 60
 
 _MESSAGE_BYTES = 1 << 20
 
-_SERVER_MAIN = "import sys\nfrom course_admin.grading.forkserver import serve\nserve(int(sys.argv[1]), *sys.argv[2:])\n"
+#: the server's own code (run with ``python -c``, inside the sandbox: it cannot import course_admin)
+_SERVER_MAIN = (Path(__file__).with_name("forkserver_main.py")).read_text()
 
 #: how many times a server that a kernel killed is replaced; later kernels start as subprocesses
 MAX_RESTARTS = 3
 
-# the provisioner of this process uses it when set (see start_server)
+# the provisioner of this process uses them when set (see start_server and confine)
 _SERVER: "ForkServer | None" = None
+_SANDBOX: "Sandbox | None" = None
+
+#: environment variables a grading kernel keeps from its manager's (the rest of the grader's stays out)
+_KERNEL_VARIABLES = ("PATH", "LANG", "LANGUAGE", "TZ", "JPY_PARENT_PID", "JPY_SESSION_NAME")
 
 
 class ForkedProcess:
@@ -118,13 +135,15 @@ class ForkServer:
     """This process's end of a running fork server (see :func:`start_server`)."""
 
     def __init__(self, process: subprocess.Popen, connection: socket.socket, launcher_prefix: list[str],
-                 env: dict[str, str], modules: tuple[str, ...], restarts: int = 0):
+                 env: dict[str, str], modules: tuple[str, ...], restarts: int = 0,
+                 sandbox: "Sandbox | None" = None):
         self.process = process
         self.connection = connection
         self.launcher_prefix = launcher_prefix
         self.env = env
         self.modules = modules
         self.restarts = restarts
+        self.sandbox = sandbox
         self.ready = False
         self.failed = False
 
@@ -162,6 +181,24 @@ class ForkServer:
             raise OSError(f"the fork server could not start a kernel: {reply.get('error', 'no pidfd')}")
         return ForkedProcess(reply["pid"], fds[0])
 
+    def reset(self) -> int:
+        """End every process the last kernel left in the sandbox and empty its scratch; how many were ended.
+
+        Raises OSError when the server does not answer (it is then stopped for good).
+        """
+        try:
+            if not self.ready:
+                self._wait_ready()
+            self.connection.sendall(json.dumps({"reset": True}).encode())
+            message = self.connection.recv(_MESSAGE_BYTES)
+            if not message:
+                raise ConnectionError("the fork server exited")
+        except OSError:
+            self.failed = True
+            self.process.kill()
+            raise
+        return int(json.loads(message).get("ended", 0))
+
     def _wait_ready(self) -> None:
         message = self.connection.recv(_MESSAGE_BYTES)
         if message != b"ready":
@@ -177,7 +214,8 @@ class ForkServer:
 
 
 def start_server(launcher_prefix: list[str], env: dict[str, str],
-                 modules: tuple[str, ...] = WARM_MODULES, restarts: int = 0) -> ForkServer:
+                 modules: tuple[str, ...] = WARM_MODULES, restarts: int = 0,
+                 sandbox: "Sandbox | None" = None) -> ForkServer:
     """Start a fork server for kernels whose command begins with ``launcher_prefix``.
 
     Parameters
@@ -192,19 +230,49 @@ def start_server(launcher_prefix: list[str], env: dict[str, str],
         Modules to import before forking.
     restarts : int
         How many servers this one replaces (see :data:`MAX_RESTARTS`).
+    sandbox : Sandbox, optional
+        Run the server, hence every kernel it forks, inside this sandbox; kernels that
+        cannot be forked are then started in sandboxes of their own.
 
     The server imports in the background; the first :meth:`ForkServer.launch` waits for it.
     Launches from this process go through it from now on (see :class:`ForkingProvisioner`).
     """
     global _SERVER
+    confine(sandbox)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    process = subprocess.Popen(
-        [sys.executable, "-c", _SERVER_MAIN, str(theirs.fileno()), ",".join(modules), launcher_prefix[2]],
-        pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, cwd="/")
+    command = [launcher_prefix[0], "-c", _SERVER_MAIN, str(theirs.fileno()), ",".join(modules), launcher_prefix[2],
+               "sandboxed" if sandbox is not None else "open"]
+    server_env = dict(env)
+    if sandbox is not None:
+        server_env = sandboxed_environment(env)
+        command = sandbox.command(command, server_env)
+    process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=server_env, stdin=subprocess.DEVNULL,
+                               cwd="/", start_new_session=True)
     theirs.close()
     ours.settimeout(REPLY_TIMEOUT)
-    _SERVER = ForkServer(process, ours, list(launcher_prefix), dict(env), tuple(modules), restarts)
+    _SERVER = ForkServer(process, ours, list(launcher_prefix), dict(env), tuple(modules), restarts, sandbox)
     return _SERVER
+
+
+def confine(sandbox: "Sandbox | None") -> None:
+    """Start every grading kernel of this process inside ``sandbox`` (None: unconfined)."""
+    global _SANDBOX
+    _SANDBOX = sandbox
+
+
+def sandboxed_environment(env: dict[str, str]) -> dict[str, str]:
+    """What a kernel in the sandbox gets of ``env``: the kernel spec's variables and locale, paths of its own.
+
+    The grading process's other variables (tokens, the instructor's paths) stay outside.
+    """
+    from .execution import KERNEL_ENV
+    from .sandbox import HOME
+
+    kept = {name: value for name, value in env.items() if name in _KERNEL_VARIABLES or name in KERNEL_ENV
+            or name.startswith("LC_")}
+    kept.update(HOME=HOME, IPYTHONDIR="/tmp/ipython", MPLCONFIGDIR="/tmp/matplotlib", TMPDIR="/tmp",
+                PATH=os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]))
+    return kept
 
 
 def _usable_server() -> "ForkServer | None":
@@ -212,7 +280,8 @@ def _usable_server() -> "ForkServer | None":
     server = _SERVER
     if server is not None and server.was_killed() and server.restarts < MAX_RESTARTS:
         server.close()
-        server = start_server(server.launcher_prefix, server.env, server.modules, restarts=server.restarts + 1)
+        server = start_server(server.launcher_prefix, server.env, server.modules, restarts=server.restarts + 1,
+                              sandbox=server.sandbox)
     return server
 
 
@@ -227,24 +296,59 @@ def stop_server() -> None:
     if _SERVER is not None:
         _SERVER.close()
         _SERVER = None
+    confine(None)
 
 
 class ForkingProvisioner(LocalProvisioner):
-    """jupyter_client's ``LocalProvisioner``, starting grading kernels through the fork server."""
+    """jupyter_client's ``LocalProvisioner``, starting grading kernels through the fork server,
+    inside the grading sandbox when this process has one (see :func:`confine`)."""
+
+    async def pre_launch(self, **kwargs):
+        if _SANDBOX is not None and self.parent is not None:
+            # the kernel reads its connection file in the one folder it shares with this process
+            import uuid
+
+            self.parent.connection_file = str(_SANDBOX.sockets / f"kernel-{uuid.uuid4()}.json")
+        return await super().pre_launch(**kwargs)
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
         server = _usable_server()
-        if server is None or not server.serves(cmd):
-            return await super().launch_kernel(cmd, **kwargs)
+        sandbox = _SANDBOX
         cwd = kwargs.get("cwd") or os.getcwd()
-        try:
-            self.process = server.launch(cmd, cwd, kwargs.get("env") or dict(os.environ))
-        except OSError as error:
-            self.log.warning("starting the kernel as a subprocess: %s", error)
+        env = kwargs.get("env") or dict(os.environ)
+        if sandbox is not None:
+            env = sandboxed_environment(env)
+            if server is not None and server.serves(cmd):
+                try:
+                    server.reset()  # nothing of the last kernel may see the next student's files
+                except OSError as error:
+                    self.log.warning("the fork server did not answer a reset: %s", error)
+            sandbox.fill_incoming(Path(cwd))
+            self._hand_over_connection_file(cmd, sandbox)
+        if server is not None and server.serves(cmd):
+            try:
+                self.process = server.launch(cmd, sandbox_home() if sandbox is not None else cwd, env)
+            except OSError as error:
+                self.log.warning("starting the kernel without the fork server: %s", error)
+            else:
+                # the pid is the one inside the sandbox: signals go through the pidfd only
+                self.pid, self.pgid = self.process.pid, (None if sandbox is not None else self.process.pid)
+                self.cwd = cwd
+                return self.connection_info
+        if sandbox is None:
             return await super().launch_kernel(cmd, **kwargs)
-        self.pid = self.pgid = self.process.pid
+        if server is not None and server.serves(cmd):
+            sandbox.fill_incoming(Path(cwd))  # a failed server may have been reset after the copy
+        self.process = subprocess.Popen(sandbox.command(list(cmd), env), env=env, stdin=subprocess.DEVNULL,
+                                        start_new_session=True)
+        self.pid = self.pgid = self.process.pid  # bubblewrap's own: killing it ends its whole sandbox
         self.cwd = cwd
         return self.connection_info
+
+    @staticmethod
+    def _hand_over_connection_file(cmd: list[str], sandbox: "Sandbox") -> None:
+        if "-f" in cmd:
+            sandbox.hand_over(Path(cmd[cmd.index("-f") + 1]))
 
     async def wait(self) -> int | None:
         if not isinstance(self.process, ForkedProcess):
@@ -255,97 +359,19 @@ class ForkingProvisioner(LocalProvisioner):
         code, self.process = self.process.returncode, None
         return code
 
-
-# ---------------------------------------------------------------------------- the server side
-
-def serve(fd: int, modules: str, launcher_code: str) -> None:
-    """The fork server's main loop (run by :func:`start_server` in its own process)."""
-    import importlib
-    import threading
-
-    connection = socket.socket(fileno=fd)
-    sys.path[:] = [entry for entry in sys.path if entry not in ("", os.getcwd())]
-    try:
-        for name in filter(None, modules.split(",")):
-            importlib.import_module(name)
-        if threading.active_count() != 1:
-            raise RuntimeError("an imported module started a thread; forking would be unsafe")
-        os.close(os.pidfd_open(os.getpid()))  # Linux 5.3 or later
-    except Exception as error:  # the worker falls back to plain subprocesses
-        connection.sendall(f"{type(error).__name__}: {error}".encode())
-        return
-    connection.sendall(b"ready")
-    while True:
-        message = connection.recv(_MESSAGE_BYTES)
-        if not message:
-            return
-        _reap_children()
-        request = json.loads(message)
-        pid = os.fork()
-        if pid == 0:
-            _become_kernel(connection, request, launcher_code)
-        try:
-            os.setpgid(pid, pid)
-        except OSError:  # the child got there first, or already exited
-            pass
-        try:
-            pidfd = os.pidfd_open(pid)
-        except OSError as error:
-            os.kill(pid, signal.SIGKILL)
-            connection.sendall(json.dumps({"error": f"pidfd_open: {error}"}).encode())
-            continue
-        socket.send_fds(connection, [json.dumps({"pid": pid}).encode()], [pidfd])
-        os.close(pidfd)
-
-
-def _reap_children() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def _become_kernel(connection: socket.socket, request: dict, launcher_code: str) -> None:
-    """In the forked child: become a kernel as ``python -c <launcher> <argv>`` would; never returns."""
-    code = 1
-    try:
-        os.setpgid(0, 0)
-        connection.close()
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.close(devnull)
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        _reseed()
-        # ipykernel read JPY_PARENT_PID when the server imported it: name the parent here,
-        # so that the kernel exits when the server does
-        sys.argv = ["-c", *request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
-        exec(compile(launcher_code, "<string>", "exec"), {"__name__": "__main__"})
-        code = 0
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
+    async def cleanup(self, restart: bool = False) -> None:
+        """After the kernel: end what it left running in the sandbox (a forked kernel's sandbox outlives it)."""
+        await super().cleanup(restart)
+        server = _SERVER
+        if _SANDBOX is not None and server is not None and server.ready and not server.failed \
+                and server.process.poll() is None:
             try:
-                stream.flush()
-            except Exception:
-                pass
-        os._exit(code)
+                server.reset()
+            except OSError as error:
+                self.log.warning("the fork server did not answer a reset: %s", error)
 
 
-def _reseed() -> None:
-    """Fresh random state, as a newly started interpreter would have."""
-    import random
+def sandbox_home() -> str:
+    from .sandbox import HOME
 
-    random.seed()
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        numpy.random.seed()
+    return HOME

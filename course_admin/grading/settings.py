@@ -50,6 +50,11 @@ class GradingSettings:
     warm_imports : tuple of str
         Modules the fork server imports besides ipykernel, numpy and matplotlib: what the
         course's notebooks import.
+    sandbox : bool
+        Confine every grading kernel with bubblewrap (see :mod:`.sandbox`). Off only when
+        the instructor grades without isolation on purpose (``--no-sandbox``).
+    cpu_seconds, processes, file_bytes, open_files : int
+        Hard limits of each kernel besides memory (see :class:`.sandbox.KernelLimits`).
     run_course_demos : bool
         Run the course's own demonstration cells that the student left unchanged
         (see :mod:`.demos`). Off by default: they grade nothing and take most of the
@@ -70,6 +75,18 @@ class GradingSettings:
         "course_utils.loader", "course_utils.plotting", "course_utils.references", "sklearn.linear_model",
     )
     run_course_demos: bool = False
+    sandbox: bool = True
+    cpu_seconds: int = 1200
+    processes: int = 128
+    file_bytes: int = 64 * 2**20
+    open_files: int = 512
+
+    def kernel_limits(self):
+        """The hard limits every grading kernel runs under."""
+        from .sandbox import KernelLimits
+
+        return KernelLimits(memory=self.memory_limit, cpu_seconds=self.cpu_seconds, processes=self.processes,
+                            file_bytes=self.file_bytes, open_files=self.open_files)
 
 
 def load_course_config(course_root: Path) -> Config:

@@ -99,17 +99,39 @@ def init_worker(job: GradingJob, worker_name: str) -> None:
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(workspace.jupyter_path), *filter(None, [os.environ.get("JUPYTER_PATH")])])
 
-    if job.settings.fork_kernels:
-        _start_fork_server(workspace, job.settings)
-
     from .settings import load_course_config, nbgrader_config
 
     config = nbgrader_config(load_course_config(Path(job.course_root)), workspace.course_dir,
                              f"sqlite:///{database}", job.settings)
+    sandbox = _confine_kernels(config, worker_name, job.settings) if job.settings.sandbox else None
+    if job.settings.fork_kernels:
+        _start_fork_server(workspace, job.settings, sandbox)
     _STATE.update(job=job, workspace=workspace, config=config, db_url=f"sqlite:///{database}", own_dir=own_dir)
 
 
-def _start_fork_server(workspace: Workspace, settings: GradingSettings) -> None:
+def _confine_kernels(config, worker_name: str, settings: GradingSettings):
+    """Give this worker a sandbox for its kernels (see :mod:`.sandbox`); return it.
+
+    Kernels then reach the worker over Unix sockets in the sandbox's sockets folder, which
+    also holds their connection files; the folder is removed when the worker exits.
+    """
+    import atexit
+
+    from .forkserver import confine
+    from .sandbox import Sandbox, scratch_root
+
+    root = scratch_root(f"course-grading-{worker_name}-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    sandbox = Sandbox(root / "incoming", root / "sockets", settings.kernel_limits())
+    sandbox.prepare()
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(sandbox.sockets)
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(sandbox.sockets / "kernel")
+    confine(sandbox)
+    return sandbox
+
+
+def _start_fork_server(workspace: Workspace, settings: GradingSettings, sandbox=None) -> None:
     """Start this worker's fork server with the grading kernel's command and environment."""
     from .forkserver import WARM_MODULES, start_server, supported
     from .settings import KERNEL_NAME
@@ -118,7 +140,7 @@ def _start_fork_server(workspace: Workspace, settings: GradingSettings) -> None:
         return
     spec = json.loads((workspace.jupyter_path / "kernels" / KERNEL_NAME / "kernel.json").read_text())
     modules = tuple(dict.fromkeys((*WARM_MODULES, *settings.preload, *settings.warm_imports)))
-    start_server(spec["argv"][:3], {**os.environ, **spec["env"]}, modules)
+    start_server(spec["argv"][:3], {**os.environ, **spec["env"]}, modules, sandbox=sandbox)
 
 
 def grade_student(student: str) -> StudentOutcome:

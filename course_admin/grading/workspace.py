@@ -161,7 +161,7 @@ def prepare_workspace(course_root: Path, assignment: str, workdir: Path,
     workspace.course_dir.mkdir(parents=True, exist_ok=True)
     copy_sources(Path(course_root), workspace)
     generate_release(Path(course_root), workspace, settings)
-    write_kernel_spec(workspace.jupyter_path, settings.memory_limit, settings.preload)
+    write_kernel_spec(workspace.jupyter_path, settings.kernel_limits(), settings.preload, settings.sandbox)
     return workspace
 
 

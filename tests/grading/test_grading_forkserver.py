@@ -10,6 +10,7 @@ import pytest
 
 from course_admin.grading import forkserver
 from course_admin.grading.execution import write_kernel_spec
+from course_admin.grading.sandbox import KernelLimits
 from course_admin.grading.settings import KERNEL_NAME
 
 
@@ -17,7 +18,7 @@ from course_admin.grading.settings import KERNEL_NAME
 def kernel_spec(tmp_path_factory):
     """The grading kernel spec (3 GiB memory cap) on JUPYTER_PATH; returns its kernel.json."""
     jupyter_path = tmp_path_factory.mktemp("jupyter")
-    spec_dir = write_kernel_spec(jupyter_path, 3 * 2**30, ("course_utils",))
+    spec_dir = write_kernel_spec(jupyter_path, KernelLimits(memory=3 * 2**30), ("course_utils",))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("JUPYTER_PATH", str(jupyter_path))
         yield json.loads((spec_dir / "kernel.json").read_text())

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from course_admin.grading.execution import write_kernel_spec
+from course_admin.grading.sandbox import KernelLimits
 from course_admin.grading.problems import KINDS, Problem
 from course_admin.grading.report import ClassReport, NotebookReport, StudentReport, write_grades_csv
 from course_admin.grading.settings import KERNEL_NAME
@@ -81,7 +82,7 @@ def test_unknown_problem_kinds_are_refused():
 
 
 def test_kernel_spec_caps_memory_and_keeps_history_in_memory(tmp_path):
-    spec_dir = write_kernel_spec(tmp_path / "jupyter", 3 * 2**30, ("course_utils", "numpy"))
+    spec_dir = write_kernel_spec(tmp_path / "jupyter", KernelLimits(memory=3 * 2**30), ("course_utils", "numpy"))
     assert spec_dir == tmp_path / "jupyter" / "kernels" / KERNEL_NAME
     spec = json.loads((spec_dir / "kernel.json").read_text())
     argv = spec["argv"]
@@ -97,7 +98,7 @@ def test_files_in_the_notebook_folder_cannot_shadow_installed_packages(tmp_path,
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_notebook
 
-    write_kernel_spec(tmp_path / "jupyter", 2 * 2**30, ("course_utils",))
+    write_kernel_spec(tmp_path / "jupyter", KernelLimits(memory=2 * 2**30), ("course_utils",))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     folder = tmp_path / "submission"
     folder.mkdir()
