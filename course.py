@@ -16,6 +16,7 @@ refs      regenerate the reference values in course_utils/ from source_solutions
 bench     time the execution of every notebook of the series
 gradebench seconds per submission: plain serial nbgrader against the pipeline (see ``--help``)
 grade     the instructor pipeline on a class of your own (see ``grade --help``)
+doctor    whether grading kernels can be confined (bubblewrap) on this machine, and why not
 freeze    rewrite constraints.txt from the current environment
 setup     only build the environment
 """
@@ -45,6 +46,7 @@ TASKS = {
     "bench": "course_admin.benchmark",
     "gradebench": "course_admin.grading_benchmark",
     "freeze": "course_admin.freeze",
+    "doctor": "course_admin.doctor",
 }
 
 

@@ -69,7 +69,8 @@ def demo_verdicts(demo_students, scores) -> dict[str, str]:
     return verdicts
 
 
-def run_demo(workdir: Path, workers: int, timeout: int, run_course_demos: bool = False) -> int:
+def run_demo(workdir: Path, workers: int, timeout: int, run_course_demos: bool = False,
+             sandbox: bool = True) -> int:
     """Grade the demonstration class and show that every student scored as intended."""
     from course_admin.demo_class import write_demo_class
 
@@ -78,7 +79,8 @@ def run_demo(workdir: Path, workers: int, timeout: int, run_course_demos: bool =
     demo_students = write_demo_class(submitted)
     print(f"demonstration class of {len(demo_students)} students written to {submitted}", flush=True)
     report = grade_class(ROOT, ASSIGNMENT, submitted, workdir / "grading", workers,
-                         settings=GradingSettings(timeout=timeout, run_course_demos=run_course_demos),
+                         settings=GradingSettings(timeout=timeout, run_course_demos=run_course_demos,
+                                                  sandbox=sandbox),
                          layout="nbgrader")
     print(report.table())
     scores = cell_scores(workdir / "grading", [d.variant.student for d in demo_students])
@@ -93,14 +95,15 @@ def run_demo(workdir: Path, workers: int, timeout: int, run_course_demos: bool =
 
 
 def run_class(submissions: Path, layout: str, workdir: Path, workers: int, timeout: int | None,
-              run_course_demos: bool = False) -> int:
+              run_course_demos: bool = False, sandbox: bool = True) -> int:
     """Grade a real class."""
     if not submissions.is_dir():
         print(f"{submissions} is not a folder: pass the folder that holds the submissions.", file=sys.stderr)
         return 1
     release.main([])
     report = grade_class(ROOT, ASSIGNMENT, submissions, workdir, workers,
-                         settings=GradingSettings(timeout=timeout, run_course_demos=run_course_demos),
+                         settings=GradingSettings(timeout=timeout, run_course_demos=run_course_demos,
+                                                  sandbox=sandbox),
                          layout=layout)
     print(report.table())
     _print_outputs(report)
@@ -135,12 +138,22 @@ def main(argv=None) -> int:
                          help="also run the course's demonstration cells the students left unchanged: "
                               "slower, but the autograded notebooks and feedback then carry every figure "
                               "(e.g. for formgrader review of written answers)")
+        sub.add_argument("--no-sandbox", action="store_true",
+                         help="grade without confining the kernels (where bubblewrap cannot run): submitted "
+                              "code then runs with your rights; the report says so")
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        return run_demo(args.workdir.resolve(), args.workers, args.timeout, args.run_course_demos)
-    layout = "nbgrader" if args.submissions else "zips"
-    return run_class((args.submissions or args.zips).resolve(), layout, args.workdir.resolve(),
-                     args.workers, args.timeout, args.run_course_demos)
+    from course_admin.grading.engine import IsolationUnavailable
+
+    try:
+        if args.command == "demo":
+            return run_demo(args.workdir.resolve(), args.workers, args.timeout, args.run_course_demos,
+                            not args.no_sandbox)
+        layout = "nbgrader" if args.submissions else "zips"
+        return run_class((args.submissions or args.zips).resolve(), layout, args.workdir.resolve(),
+                         args.workers, args.timeout, args.run_course_demos, not args.no_sandbox)
+    except IsolationUnavailable as error:
+        print(error, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -81,6 +81,26 @@ def export(report: ClassReport, workspace: Workspace) -> ClassReport:
     return report
 
 
+class IsolationUnavailable(RuntimeError):
+    """Grading was asked to confine kernels on a machine where bubblewrap cannot."""
+
+
+def confirm_isolation(settings: GradingSettings) -> str:
+    """The report's line on isolation; raises :class:`IsolationUnavailable` when it was asked for and cannot work."""
+    from .sandbox import check
+
+    if not settings.sandbox:
+        return ("GRADING WAS NOT ISOLATED (--no-sandbox): submitted code ran with the grader's rights "
+                "and could read and change its files.")
+    availability = check()
+    if not availability.works:
+        raise IsolationUnavailable(
+            f"Grading kernels cannot be confined on this machine: {availability.reason}. "
+            "Fix that (python3 course.py doctor tells what works here), or grade without isolation "
+            "on purpose with --no-sandbox, only for submissions you trust.")
+    return "Isolated: every kernel ran confined by bubblewrap (its notebooks, a scratch folder, no network)."
+
+
 def grade_class(course_root, assignment: str, submissions, workdir, workers: int = 2, *,
                 settings: GradingSettings | None = None, layout: str = "auto", progress=None) -> ClassReport:
     """Grade a whole class; never modifies ``course_root`` or ``submissions``.
@@ -118,6 +138,7 @@ def grade_class(course_root, assignment: str, submissions, workdir, workers: int
         phases[phase] = round(time.perf_counter() - started - sum(phases.values()), 2)
 
     settings = settings or GradingSettings()
+    isolation = confirm_isolation(settings)
     workspace = prepare_workspace(Path(course_root), assignment, Path(workdir), settings)
     lap("prepare")
     raw, unassigned = collect_submissions(Path(submissions), assignment, settings, layout)
@@ -129,6 +150,7 @@ def grade_class(course_root, assignment: str, submissions, workdir, workers: int
     report = build_report(workspace, intake, outcomes, unassigned)
     lap("store")
     report.workers = workers
+    report.isolation = isolation
     report.phase_seconds = phases
     report.seconds = round(time.perf_counter() - started, 2)
     return export(report, workspace)

@@ -22,7 +22,7 @@ from queue import Empty
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbformat.v4 import new_output
+from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
@@ -35,6 +35,7 @@ KERNEL_UNRESPONSIVE = "KernelUnresponsive"
 NOT_RUN = "NotRun"
 TIMEOUT = "CellTimeoutError"
 TRUNCATION_NOTE = "... [the grader dropped the rest of this output] ..."
+UNTRUSTED = "MachineryTampered"
 
 #: the kernel's first code (limits, folder, safe imports, ipykernel), run with ``python -c``
 _LAUNCHER = Path(__file__).with_name("kernel_launcher.py").read_text()
@@ -94,6 +95,12 @@ def write_kernel_spec(jupyter_path: Path, limits: KernelLimits, preload: tuple[s
     return spec_dir
 
 
+def is_test_cell(cell) -> bool:
+    """Whether ``cell`` is an autograded test cell (graded, not an answer)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
 def error_output(ename: str, evalue: str):
     """An error output as a kernel would send it, with a one-line traceback."""
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
@@ -149,12 +156,46 @@ class FairExecute(Execute):
                     "skipped, their outputs cleared)."
     ).tag(config=True)
 
+    #: what the integrity monitor found in the last notebook run in this process (see :mod:`.integrity`)
+    last_finding = None
+
     def preprocess(self, nb, resources=None, km=None):
         self._halted_because = None
         self._stream_chars: dict[int, int] = {}
-        return super().preprocess(nb, resources, km)
+        self._tracker = None
+        FairExecute.last_finding = None
+        result = super().preprocess(nb, resources, km)
+        finding = self._tracker.finding if self._tracker is not None else None
+        if finding is not None:
+            for index in finding.untrusted:
+                nb.cells[index].outputs.append(error_output(
+                    UNTRUSTED, f"this test cell ran after the interpreter's machinery was changed ({finding.what}); "
+                               "its result cannot be trusted."))
+            FairExecute.last_finding = finding
+        return result
 
     def preprocess_cell(self, cell, resources, index):
+        cell, resources = self._run_cell(cell, resources, index)
+        if self._halted_because is None and cell.cell_type == "code" and self._integrity_tracker() is not None:
+            self._tracker.observe(index, is_test_cell(cell))
+            if index == len(self.nb.cells) - 1:  # one more cell, so that what the last one did is seen
+                probe = new_code_cell("None")
+                try:
+                    self._run_cell(probe, resources, index)
+                finally:
+                    self._tracker.observe(index + 1, False)
+        return cell, resources
+
+    def _integrity_tracker(self):
+        if self._tracker is None:
+            monitor = getattr(getattr(self.km, "provisioner", None), "monitor", None)
+            if monitor is not None:
+                from .integrity import IntegrityTracker
+
+                self._tracker = IntegrityTracker(monitor)
+        return self._tracker
+
+    def _run_cell(self, cell, resources, index):
         if not self.run_course_demos and is_course_demo(cell):
             cell.outputs = []
             cell.execution_count = None

@@ -156,8 +156,8 @@ class ForkServer:
         return (not self.failed and self.process.poll() is None
                 and list(cmd[: len(self.launcher_prefix)]) == self.launcher_prefix)
 
-    def launch(self, cmd: list[str], cwd: str, env: dict[str, str]) -> ForkedProcess:
-        """Fork a kernel running ``cmd`` in ``cwd`` with ``env``.
+    def launch(self, cmd: list[str], cwd: str, env: dict[str, str], fds: tuple[int, ...] = ()) -> ForkedProcess:
+        """Fork a kernel running ``cmd`` in ``cwd`` with ``env``, handing it ``fds`` (its integrity socket).
 
         Raises OSError when the server cannot start it; a server that did not start, went
         away or did not answer within :data:`REPLY_TIMEOUT` seconds is stopped for good.
@@ -166,7 +166,7 @@ class ForkServer:
             if not self.ready:
                 self._wait_ready()
             request = {"argv": list(cmd[len(self.launcher_prefix):]), "cwd": str(cwd), "env": dict(env)}
-            self.connection.sendall(json.dumps(request).encode())
+            socket.send_fds(self.connection, [json.dumps(request).encode()], list(fds))
             message, fds, _, _ = socket.recv_fds(self.connection, _MESSAGE_BYTES, 1)
             if not message:
                 raise ConnectionError("the fork server exited")
@@ -312,10 +312,12 @@ class ForkingProvisioner(LocalProvisioner):
         return await super().pre_launch(**kwargs)
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
+        from .integrity import MonitorChannel
+
         server = _usable_server()
         sandbox = _SANDBOX
         cwd = kwargs.get("cwd") or os.getcwd()
-        env = kwargs.get("env") or dict(os.environ)
+        env = dict(kwargs.get("env") or os.environ)
         if sandbox is not None:
             env = sandboxed_environment(env)
             if server is not None and server.serves(cmd):
@@ -325,24 +327,29 @@ class ForkingProvisioner(LocalProvisioner):
                     self.log.warning("the fork server did not answer a reset: %s", error)
             sandbox.fill_incoming(Path(cwd))
             self._hand_over_connection_file(cmd, sandbox)
+        self.monitor = MonitorChannel()
+        env["COURSE_GRADING_MONITOR_FD"] = str(self.monitor.kernel_fd)
+        self.cwd = cwd
         if server is not None and server.serves(cmd):
             try:
-                self.process = server.launch(cmd, sandbox_home() if sandbox is not None else cwd, env)
+                self.process = server.launch(cmd, sandbox_home() if sandbox is not None else cwd, env,
+                                             (self.monitor.kernel_fd,))
             except OSError as error:
                 self.log.warning("starting the kernel without the fork server: %s", error)
+                if sandbox is not None:
+                    sandbox.fill_incoming(Path(cwd))  # a failing server may have been reset after the copy
             else:
-                # the pid is the one inside the sandbox: signals go through the pidfd only
+                # in a sandbox the pid is the one inside it: signals go through the pidfd only
                 self.pid, self.pgid = self.process.pid, (None if sandbox is not None else self.process.pid)
-                self.cwd = cwd
+                self.monitor.kernel_started()
                 return self.connection_info
-        if sandbox is None:
-            return await super().launch_kernel(cmd, **kwargs)
-        if server is not None and server.serves(cmd):
-            sandbox.fill_incoming(Path(cwd))  # a failed server may have been reset after the copy
-        self.process = subprocess.Popen(sandbox.command(list(cmd), env), env=env, stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
-        self.pid = self.pgid = self.process.pid  # bubblewrap's own: killing it ends its whole sandbox
-        self.cwd = cwd
+        command = sandbox.command(list(cmd), env) if sandbox is not None else list(cmd)
+        # in a sandbox, the process is bubblewrap's: killing it ends its whole sandbox
+        self.process = subprocess.Popen(command, env=env, cwd=None if sandbox is not None else cwd,
+                                        stdin=subprocess.DEVNULL, start_new_session=True,
+                                        pass_fds=[self.monitor.kernel_fd])
+        self.pid = self.pgid = self.process.pid
+        self.monitor.kernel_started()
         return self.connection_info
 
     @staticmethod
@@ -362,6 +369,10 @@ class ForkingProvisioner(LocalProvisioner):
     async def cleanup(self, restart: bool = False) -> None:
         """After the kernel: end what it left running in the sandbox (a forked kernel's sandbox outlives it)."""
         await super().cleanup(restart)
+        monitor = getattr(self, "monitor", None)
+        if monitor is not None:
+            monitor.close()
+            self.monitor = None
         server = _SERVER
         if _SANDBOX is not None and server is not None and server.ready and not server.failed \
                 and server.process.poll() is None:

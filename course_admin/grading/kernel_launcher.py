@@ -12,7 +12,22 @@ the grading sandbox that package does not exist. Before any submitted code runs 
 3. puts the kernel's folder last on ``sys.path`` and imports the preloaded packages now,
    so that a file a submission writes there (``numpy.py``, ``course_utils/``) cannot
    shadow them (editable installs are found after every ``sys.path`` entry);
-4. starts ipykernel.
+4. starts ipykernel and, once its shell exists, the integrity monitor (below).
+
+The integrity monitor
+---------------------
+Submitted code runs in the same interpreter as the tests, so it could change how later
+cells are transformed, run or reported. Before any cell runs, the launcher notes the
+interpreter's machinery: the shell's input and AST transformers, its run path (the
+methods from ``run_cell`` down to ``run_code``), its compiler, traceback formatters,
+display hook and publisher, event callbacks, the kernel's execute handlers and session,
+and ``sys``'s trace, profile, exception and display hooks and streams. An audit hook,
+which Python offers no way to remove, then compares the machinery with that note each
+time a cell's code starts (the ``exec`` audit event) and writes what differs, signed with
+a key read from the grader before any submitted code ran, to a socket the grader reads.
+A test cell whose run brought no signed report, or a report of changed machinery, is not
+trusted (see :mod:`.integrity`). Comparisons are by identity only, so that nothing a
+submission defined runs inside the hook.
 """
 import importlib
 import json
@@ -48,8 +63,177 @@ def _prepare(settings):
     sys.path.append(here)
 
 
-if __name__ == "__main__":
-    _prepare(json.loads(sys.argv.pop(1)))
-    from ipykernel.kernelapp import launch_new_instance
+_DESCRIPTORS = (staticmethod, classmethod, property)
 
-    launch_new_instance()
+
+def _own(obj):
+    """``obj.__dict__`` (or {}), read only when ``obj``'s class is a plain class (no descriptor of the submission runs)."""
+    try:
+        return object.__getattribute__(obj, "__dict__")
+    except AttributeError:
+        return {}
+
+
+_BOUND = type(_own.__get__(0))  # bound methods
+_CODE = type(_own.__code__)
+
+
+def _identity(value):
+    """What identifies ``value``: itself, or for a bound method, its function and object (bound afresh each time)."""
+    if type(value) is _BOUND:
+        return (value.__func__, value.__self__)
+    return value
+
+
+def _listed(watched, label, value):
+    watched[label] = _identity(value)
+    if type(value) is list:
+        watched[label + "[:]"] = tuple(_identity(item) for item in value)
+
+
+def _machinery(shell, kernel, types):
+    """label -> object (or tuple of objects) a cell's run goes through, read by identity, calling nothing.
+
+    ``types`` maps the labels of the watched objects to their classes when the kernel
+    started: an object whose class changed since is reported as such and not read.
+    """
+    import threading
+
+    watched = {}
+    objects = {"shell": shell, "kernel": kernel}
+    for label in ("shell", "kernel"):
+        watched[label + ".__class__"] = type(objects[label])
+    if any(type(objects[label]) is not types.get(label, type(objects[label])) for label in objects):
+        return watched
+    shell_values = {**_own(shell), **_own(shell).get("_trait_values", {})}
+    kernel_values = {**_own(kernel), **_own(kernel).get("_trait_values", {})}
+    for name in ("input_transformers_cleanup", "input_transformers_post", "ast_transformers", "compile",
+                 "InteractiveTB", "SyntaxTB", "displayhook", "display_pub", "display_trap", "events",
+                 "input_transformer_manager", "builtin_trap", "custom_exceptions", "CustomTB", "data_pub"):
+        _listed(watched, "shell." + name, shell_values.get(name))
+    objects.update(session=kernel_values.get("session"), compiler=shell_values.get("compile"),
+                   traceback=shell_values.get("InteractiveTB"), displayhook=shell_values.get("displayhook"),
+                   display_pub=shell_values.get("display_pub"), events=shell_values.get("events"),
+                   transformers=shell_values.get("input_transformer_manager"), stdout=sys.stdout, stderr=sys.stderr)
+    for label, obj in objects.items():
+        watched[label + ".__class__"] = type(obj)
+        if obj is None or type(obj) is not types.get(label, type(obj)):
+            continue
+        for cls in type(obj).__mro__[:-1]:
+            for key, value in vars(cls).items():
+                if callable(value) or type(value) in _DESCRIPTORS:
+                    watched[f"{cls.__name__}.{key}"] = value
+        for key, value in _own(obj).items() if label not in ("stdout", "stderr") else ():
+            if callable(value) and not issubclass(type(value), type):
+                watched[f"{label}.{key} (set on the object)"] = _identity(value)
+    if type(objects["transformers"]) is types.get("transformers"):
+        for name in ("cleanup_transforms", "line_transforms", "token_transformers"):
+            _listed(watched, "input_transformer_manager." + name, _own(objects["transformers"]).get(name))
+    if type(objects["events"]) is types.get("events"):
+        callbacks = _own(objects["events"]).get("callbacks")
+        if type(callbacks) is dict:
+            for event, functions in callbacks.items():
+                watched["events." + str(event)] = (tuple(_identity(item) for item in functions)
+                                                   if type(functions) is list else functions)
+    for name in ("shell_handlers", "control_handlers"):
+        handlers = kernel_values.get(name)
+        if type(handlers) is dict:
+            for key, value in handlers.items():
+                watched[f"kernel.{name}[{key}]"] = _identity(value)
+    watched["sys.stdout"], watched["sys.stderr"] = sys.stdout, sys.stderr
+    watched["sys.excepthook"], watched["sys.displayhook"] = _identity(sys.excepthook), _identity(sys.displayhook)
+    watched["sys.gettrace()"], watched["sys.getprofile()"] = sys.gettrace(), sys.getprofile()
+    watched["threading trace hook"] = vars(threading).get("_trace_hook")
+    watched["threading profile hook"] = vars(threading).get("_profile_hook")
+    return watched
+
+
+def _types(shell, kernel):
+    own_shell = {**_own(shell), **_own(shell).get("_trait_values", {})}
+    own_kernel = {**_own(kernel), **_own(kernel).get("_trait_values", {})}
+    objects = {"shell": shell, "kernel": kernel, "session": own_kernel.get("session"),
+               "compiler": own_shell.get("compile"), "traceback": own_shell.get("InteractiveTB"),
+               "displayhook": own_shell.get("displayhook"), "display_pub": own_shell.get("display_pub"),
+               "events": own_shell.get("events"), "transformers": own_shell.get("input_transformer_manager"),
+               "stdout": sys.stdout, "stderr": sys.stderr}
+    return {label: type(obj) for label, obj in objects.items()}
+
+
+def _start_monitor(fd, shell, kernel):
+    """Install the audit hook that reports changes of the machinery to ``fd`` (see the module docstring)."""
+    import hashlib
+
+    key = os.read(fd, 64)
+    os.set_blocking(fd, False)
+    blake2b, write, machinery = hashlib.blake2b, os.write, _machinery
+    types = {}
+    pristine = {}
+    # the folder IPython's compiler names cells after: only their code starting is reported
+    cells = os.path.dirname(shell.compile.get_code_name("", "", 0)) + os.sep
+    state = {"seq": 0, "file": None, "lost": 0, "events": [], "busy": False}
+    noted_events = {"sys.addaudithook": "added an audit hook", "sys.settrace": "set a trace function",
+                    "sys.setprofile": "set a profile function"}
+
+    def same(a, b):
+        if type(a) is tuple and type(b) is tuple:
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return a is b
+
+    def differences():
+        now = machinery(shell, kernel, types)
+        changed = [name for name in pristine if name not in now or not same(now[name], pristine[name])]
+        changed += [name for name in now if name not in pristine]
+        return sorted(changed)
+
+    def report(filename):
+        findings = differences()
+        state["seq"] += 1
+        payload = "\x1f".join([str(state["seq"]), str(state["lost"]), filename, "\x1e".join(findings),
+                               "\x1e".join(state["events"])]).encode("utf-8", "replace")
+        record = blake2b(payload, key=key, digest_size=16).hexdigest().encode() + b" " + payload
+        try:
+            write(fd, record[:60000])
+            state["lost"] = 0
+        except OSError:
+            state["lost"] += 1
+        state["events"] = []
+
+    def hook(event, args):
+        if state["busy"]:
+            return
+        if event in noted_events and (event == "sys.addaudithook" or args and args[0] is not None):
+            state["events"].append(noted_events[event])
+            return
+        if event != "exec" or not args:
+            return
+        code = args[0]
+        filename = code.co_filename if type(code) is _CODE else None
+        if type(filename) is not str or filename == state["file"] or not filename.startswith(cells):
+            return
+        state["busy"] = True
+        try:
+            if not pristine:  # the first cell's code is about to run: nothing submitted has run yet
+                types.update(_types(shell, kernel))
+                pristine.update(machinery(shell, kernel, types))
+            state["file"] = filename
+            report(filename)
+        finally:
+            state["busy"] = False
+
+    sys.addaudithook(hook)
+
+
+def _main():
+    _prepare(json.loads(sys.argv.pop(1)))
+    from ipykernel.kernelapp import IPKernelApp
+
+    app = IPKernelApp.instance()
+    app.initialize()
+    fd = os.environ.pop("COURSE_GRADING_MONITOR_FD", "")
+    if fd.isdigit():
+        _start_monitor(int(fd), app.shell, app.kernel)
+    app.start()
+
+
+if __name__ == "__main__":
+    _main()

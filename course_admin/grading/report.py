@@ -75,6 +75,8 @@ class ClassReport:
     seconds : float
         Wall-clock time of the whole run.
     workers : int
+    isolation : str
+        How the kernels were confined (from :func:`.sandbox.check`), or that they were not.
     phase_seconds : dict
         Seconds spent in each step (prepare, intake, autograde, store).
     """
@@ -86,6 +88,7 @@ class ClassReport:
     grades_csv: str = ""
     seconds: float = 0.0
     workers: int = 1
+    isolation: str = ""
     phase_seconds: dict[str, float] = field(default_factory=dict)
 
     def scores(self) -> dict[str, dict[str, float]]:
@@ -125,7 +128,10 @@ class ClassReport:
             return f"{name:<{width}}{columns}  {total:>{total_width}}"
 
         header = line("student", labels, "total")
-        lines = [f"Assignment {self.assignment}: {len(self.students)} students", header, "-" * len(header)]
+        lines = [f"Assignment {self.assignment}: {len(self.students)} students"]
+        if self.isolation:
+            lines.append(self.isolation)
+        lines += [header, "-" * len(header)]
         lines.extend(line(*row) for row in rows)
         lines.append("* waits for manual grading   ! not submitted, invalid or not gradable")
         lines.extend(legend)
@@ -148,6 +154,7 @@ class ClassReport:
             "grades_csv": self.grades_csv,
             "seconds": self.seconds,
             "workers": self.workers,
+            "isolation": self.isolation,
             "phase_seconds": self.phase_seconds,
             "unassigned_files": self.unassigned_files,
             "students": [

@@ -87,9 +87,12 @@ def test_kernel_spec_caps_memory_and_keeps_history_in_memory(tmp_path):
     spec = json.loads((spec_dir / "kernel.json").read_text())
     argv = spec["argv"]
     assert argv[0] == sys.executable and argv[1] == "-c"
-    assert "resource.RLIMIT_AS" in argv[2]
-    assert argv[3:] == [str(3 * 2**30), "course_utils,numpy", "-f", "{connection_file}",
-                        "--HistoryManager.hist_file=:memory:", "--IPKernelApp.ignore_cwd=True"]
+    assert "RLIMIT_AS" in argv[2] and "RLIMIT_NPROC" in argv[2]
+    launcher_settings = json.loads(argv[3])
+    assert launcher_settings["memory"] == 3 * 2**30 and launcher_settings["preload"] == ["course_utils", "numpy"]
+    assert "incoming" not in launcher_settings  # not sandboxed
+    assert argv[4:] == ["-f", "{connection_file}", "--HistoryManager.hist_file=:memory:", "--IPKernelApp.ignore_cwd=True"]
+    assert spec["interrupt_mode"] == "message"
     assert spec["env"]["OPENBLAS_NUM_THREADS"] == "1"
     assert spec["env"]["IPYTHONDIR"] == str((tmp_path / "jupyter" / "ipython").resolve())
 
