@@ -107,6 +107,57 @@ builtins.abs = lambda x: 0
 builtins.max = lambda *args, **kwargs: 0
 '''
 
+# attacks on the grader: confined, each reaches nothing but the student's own scratch
+VANDALISE = '''
+import os as _os
+for _top in ["..", "../..", "../../..", "/", _os.path.expanduser("~")]:
+    for _dir, _subdirs, _files in _os.walk(_top):
+        if _dir.startswith(("/proc", "/sys", "/dev")):
+            continue
+        for _name in _files:
+            if _name.endswith((".db", ".ipynb", ".csv", ".json", ".html")):
+                try:
+                    with open(_os.path.join(_dir, _name), "a") as _file:
+                        _file.write("vandalised")
+                except OSError:
+                    pass
+'''
+DETACH = '''
+import subprocess as _subprocess, sys as _sys
+_subprocess.Popen([_sys.executable, "-c", "import glob, time\\nwhile True:\\n    time.sleep(0.5)"],
+                  start_new_session=True, stdout=_subprocess.DEVNULL, stderr=_subprocess.DEVNULL)
+'''
+COPY_SOLUTION = '''    import json, os
+    for folder, _, files in os.walk("/"):
+        if "04_forward_propagation.ipynb" in files and not folder.startswith("/proc"):
+            for cell in json.load(open(os.path.join(folder, "04_forward_propagation.ipynb")))["cells"]:
+                text = "".join(cell["source"])
+                if "def forward_propagation" in text and "BEGIN SOLUTION" in text:
+                    scope = {}
+                    exec(text, scope)
+                    return scope["forward_propagation"](X, parameters)
+    raise NotImplementedError
+'''
+# attacks on the interpreter's machinery, each hiding a wrong answer
+HIDE_ASSERTIONS = '''
+get_ipython().input_transformers_cleanup.append(
+    lambda lines: ["pass\\n"] if any("check" in line or "assert" in line for line in lines) else lines)
+'''
+SILENCE_TRACEBACKS = '''
+from IPython.core.interactiveshell import InteractiveShell as _Shell
+_Shell.showtraceback = lambda self, *args, **kwargs: None
+'''
+SKIP_CELLS = '''
+import asyncio as _asyncio
+_shell = get_ipython()
+_real_run = _shell.run_cell_async
+async def _run_quietly(raw_cell, *args, **kwargs):
+    if "accuracy" in raw_cell and "assert" in raw_cell or "check" in raw_cell:
+        raw_cell = "pass"
+    return await _real_run(raw_cell, *args, **kwargs)
+_shell.run_cell_async = _run_quietly
+'''
+
 
 def demo_students() -> list[DemoStudent]:
     """The demonstration class, in the order its table is printed."""
@@ -167,6 +218,23 @@ def demo_students() -> list[DemoStudent]:
                     outcome="none"),
         DemoStudent(Variant("fault-duplicated-cells", "update_parameters' answer cell duplicated",
                             edit=_duplicate_answer("update_parameters")), outcome="none"),
+        # attacks on the grader: confined, they change nothing and cost nothing but what they got wrong
+        DemoStudent(Variant("attack-gradebooks", "compute_cost's cell appends to every gradebook and notebook",
+                            answers={"compute_cost": lambda s: s + VANDALISE}), outcome="none"),
+        DemoStudent(Variant("attack-detached-process", "accuracy's cell leaves a process running",
+                            answers={"accuracy": lambda s: s + DETACH}), outcome="none"),
+        DemoStudent(Variant("attack-instructor-copy", "forward_propagation runs the solution found on disk",
+                            answers={"forward_propagation": _replace_answer(COPY_SOLUTION)}),
+                    some("forward_propagation")),
+        DemoStudent(Variant("attack-input-transformer", "a wrong compute_cost and later test cells rewritten",
+                            answers={"compute_cost": lambda s: _replace_answer(WRONG_COST)(s) + HIDE_ASSERTIONS}),
+                    some("compute_cost")),
+        DemoStudent(Variant("attack-traceback-display", "a wrong sigmoid and IPython's tracebacks silenced",
+                            answers={"sigmoid": lambda s: _replace_answer("    return z\n")(s) + SILENCE_TRACEBACKS}),
+                    some("sigmoid")),
+        DemoStudent(Variant("attack-run-path", "a wrong accuracy and the shell's run_cell_async replaced",
+                            answers={"accuracy": lambda s: _replace_answer("    return 100.0\n")(s) + SKIP_CELLS}),
+                    some("accuracy")),
     ]
 
 

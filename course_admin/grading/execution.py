@@ -175,15 +175,17 @@ class FairExecute(Execute):
         return result
 
     def preprocess_cell(self, cell, resources, index):
+        skipped = not self.run_course_demos and is_course_demo(cell)
         cell, resources = self._run_cell(cell, resources, index)
-        if self._halted_because is None and cell.cell_type == "code" and self._integrity_tracker() is not None:
+        if self._halted_because is not None or self._integrity_tracker() is None:
+            return cell, resources
+        if cell.cell_type == "code" and not skipped:
             self._tracker.observe(index, is_test_cell(cell))
-            if index == len(self.nb.cells) - 1:  # one more cell, so that what the last one did is seen
-                probe = new_code_cell("None")
-                try:
-                    self._run_cell(probe, resources, index)
-                finally:
-                    self._tracker.observe(index + 1, False)
+        if index == len(self.nb.cells) - 1:  # one more cell, so that what the last one did is seen
+            try:
+                self._run_cell(new_code_cell("None"), resources, index)
+            finally:
+                self._tracker.observe(index + 1, False)
         return cell, resources
 
     def _integrity_tracker(self):

@@ -104,25 +104,29 @@ class IntegrityTracker:
     def __init__(self, channel: MonitorChannel):
         self.channel = channel
         self.finding: Finding | None = None
-        self._previous: int | None = None
+        self._last_reported: int | None = None  # the last cell whose code was seen starting
 
     def observe(self, index: int, is_test: bool) -> bool:
-        """Read the reports of the cell just run (number ``index``); whether its result can be trusted."""
+        """Read the reports of the cell just run (number ``index``); whether its result can be trusted.
+
+        A change seen as the cell started was made by an earlier cell: the last one seen
+        running code; a change seen later in the cell, by the cell itself (a test cell:
+        by the function it called).
+        """
         reports = self.channel.drain()
+        before = index if self._last_reported is None else self._last_reported
         if self.finding is None:
             changed = next((position for position, report in enumerate(reports)
                             if report.changed or report.events), None)
             if changed is not None:
-                report = reports[changed]
-                culprit = index if changed > 0 or self._previous is None else self._previous
-                self.finding = Finding(culprit, describe(report))
+                self.finding = Finding(index if changed > 0 else before, describe(reports[changed]))
             elif self.channel.broken:
-                self.finding = Finding(index if self._previous is None else self._previous, self.channel.broken)
+                self.finding = Finding(before, self.channel.broken)
             elif is_test and not reports:
-                self.finding = Finding(index if self._previous is None else self._previous,
-                                       "a test cell's code never reached the interpreter (the shell's run path "
-                                       "was replaced)")
-        self._previous = index
+                self.finding = Finding(before, "a test cell's code never reached the interpreter (the shell's "
+                                               "run path was replaced)")
+        if reports:
+            self._last_reported = index
         if self.finding is not None and is_test:
             self.finding.untrusted.append(index)
             return False

@@ -91,7 +91,22 @@ def _listed(watched, label, value):
         watched[label + "[:]"] = tuple(_identity(item) for item in value)
 
 
-def _machinery(shell, kernel, types):
+#: packages whose own functions may register IPython event callbacks (matplotlib's inline backend does)
+_EVENT_PACKAGES = ("IPython", "ipykernel", "matplotlib", "matplotlib_inline")
+
+
+def _package_functions():
+    """ids of the functions the event packages define (their objects kept alive alongside)."""
+    functions = []
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] in _EVENT_PACKAGES and module is not None:
+            for value in list(vars(module).values()):
+                if type(value) is type(_own):
+                    functions.append(value)
+    return functions, frozenset(id(function) for function in functions)
+
+
+def _machinery(shell, kernel, types, allowed=frozenset()):
     """label -> object (or tuple of objects) a cell's run goes through, read by identity, calling nothing.
 
     ``types`` maps the labels of the watched objects to their classes when the kernel
@@ -132,9 +147,11 @@ def _machinery(shell, kernel, types):
     if type(objects["events"]) is types.get("events"):
         callbacks = _own(objects["events"]).get("callbacks")
         if type(callbacks) is dict:
-            for event, functions in callbacks.items():
-                watched["events." + str(event)] = (tuple(_identity(item) for item in functions)
-                                                   if type(functions) is list else functions)
+            for event, functions in callbacks.items():  # the packages' own callbacks come and go
+                watched["events." + str(event)] = (
+                    tuple(_identity(item) for item in functions
+                          if id(item.__func__ if type(item) is _BOUND else item) not in allowed)
+                    if type(functions) is list else functions)
     for name in ("shell_handlers", "control_handlers"):
         handlers = kernel_values.get(name)
         if type(handlers) is dict:
@@ -168,6 +185,7 @@ def _start_monitor(fd, shell, kernel):
     blake2b, write, machinery = hashlib.blake2b, os.write, _machinery
     types = {}
     pristine = {}
+    kept_alive, allowed = _package_functions()
     # the folder IPython's compiler names cells after: only their code starting is reported
     cells = os.path.dirname(shell.compile.get_code_name("", "", 0)) + os.sep
     state = {"seq": 0, "file": None, "lost": 0, "events": [], "busy": False}
@@ -180,7 +198,7 @@ def _start_monitor(fd, shell, kernel):
         return a is b
 
     def differences():
-        now = machinery(shell, kernel, types)
+        now = machinery(shell, kernel, types, allowed)
         changed = [name for name in pristine if name not in now or not same(now[name], pristine[name])]
         changed += [name for name in now if name not in pristine]
         return sorted(changed)
@@ -214,7 +232,7 @@ def _start_monitor(fd, shell, kernel):
         try:
             if not pristine:  # the first cell's code is about to run: nothing submitted has run yet
                 types.update(_types(shell, kernel))
-                pristine.update(machinery(shell, kernel, types))
+                pristine.update(machinery(shell, kernel, types, allowed))
             state["file"] = filename
             report(filename)
         finally:

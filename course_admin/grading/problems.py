@@ -20,6 +20,7 @@ KINDS = {
     "output_truncated": (True, "output flood"),
     "memory_error": (True, "memory limit"),
     "tampering_suspected": (True, "tampering suspected"),
+    "machinery_changed": (True, "interpreter machinery changed"),
     "grading_error": (True, "grading error"),
     "ignored_file": (False, "ignored file"),
     "student_id_changed": (False, "student id normalised"),

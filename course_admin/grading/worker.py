@@ -19,6 +19,8 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import nbformat
+
 from .problems import Problem
 from .settings import GradingSettings
 from .workspace import Workspace
@@ -164,6 +166,8 @@ def grade_student(student: str) -> StudentOutcome:
     for name in submitted:
         error = _autograde_notebook(config, workspace.assignment, student, name[: -len(".ipynb")], log_lines)
         if error is None:
+            error = _regrade_without_tampering(config, workspace, student, name, log_lines, problems)
+        if error is None:
             graded.append(name)
         else:
             problems.append(Problem("grading_error", name[: -len(".ipynb")],
@@ -209,6 +213,78 @@ def _autograde_notebook(config, assignment: str, student: str, notebook: str, lo
     if failed or "There was an error processing assignment" in text:
         return _last_error_line(text)
     return None
+
+
+#: how many cells that changed the interpreter's machinery are neutralised in one notebook before giving up
+MAX_NEUTRALISED = 3
+
+
+def _regrade_without_tampering(config, workspace: Workspace, student: str, name: str, log_lines: list[str],
+                               problems: list[Problem]):
+    """Grade ``name`` again, as often as needed, with each cell that changed the interpreter neutralised.
+
+    When the integrity monitor (:mod:`.integrity`) saw a cell change the machinery, the cell
+    is neutralised in the sanitised copy (an answer cell gets the release's stub back; a test
+    cell's tampering is charged to the answer it tested; a cell of the student's own is
+    emptied) and the notebook graded again: the tampering function scores 0, the others as
+    they deserve. Returns None, or the reason when a regrade failed.
+    """
+    from .execution import FairExecute
+    from .sanitize import cell_label
+
+    notebook = name[: -len(".ipynb")]
+    for _ in range(MAX_NEUTRALISED):
+        finding = FairExecute.last_finding
+        FairExecute.last_finding = None
+        if finding is None:
+            return None
+        path = workspace.submitted_dir(student) / name
+        nb = nbformat.read(path, as_version=4)
+        culprit = nb.cells[finding.culprit] if finding.culprit < len(nb.cells) else None
+        label = cell_label(culprit, finding.culprit) if culprit is not None else f"cell {finding.culprit + 1}"
+        neutralised = _neutralise(nb, finding.culprit, workspace.release_dir / name)
+        if neutralised is None:
+            problems.append(Problem("machinery_changed", notebook,
+                                    f"{finding.what}, seen after {label}: the test cells run after it scored 0"))
+            return None
+        problems.append(Problem("machinery_changed", notebook,
+                                f"{finding.what}, seen after {label}: graded again with {neutralised}"))
+        nbformat.write(nb, path)
+        error = _autograde_notebook(config, workspace.assignment, student, notebook, log_lines)
+        if error is not None:
+            return error
+    FairExecute.last_finding = None
+    return None
+
+
+def _neutralise(nb, index: int, release_path: Path) -> str | None:
+    """Neutralise cell ``index`` of ``nb`` in place; what was done, or None when it is a locked course cell."""
+    from .sanitize import grade_id_of
+
+    if index >= len(nb.cells):
+        return None
+    cell = nb.cells[index]
+    meta = cell.metadata.get("nbgrader", {})
+    grade_id = grade_id_of(cell)
+    answers = {grade_id_of(other): position for position, other in enumerate(nb.cells)
+               if other.metadata.get("nbgrader", {}).get("solution") and grade_id_of(other)}
+    if meta.get("grade") and not meta.get("solution"):  # a test cell: the function it tested did it
+        owner = max((answer for answer in answers if grade_id and grade_id.startswith(answer + "_")),
+                    key=len, default=None)
+        if owner is None:
+            return None
+        index, cell, grade_id = answers[owner], nb.cells[answers[owner]], owner
+    elif meta.get("locked") or meta.get("grade_id") and not meta.get("solution"):
+        return None
+    if cell.metadata.get("nbgrader", {}).get("solution"):
+        release = nbformat.read(release_path, as_version=4)
+        stub = next((other.source for other in release.cells if grade_id_of(other) == grade_id), None)
+        if stub is None:
+            return None
+        cell.source = stub
+        return f"the answer {grade_id} replaced by the release's stub (it scores 0)"
+    cell.source = ""
+    return f"cell {index + 1} (the student's own) emptied"
 
 
 def _last_error_line(log_text: str) -> str:

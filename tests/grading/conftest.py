@@ -18,6 +18,17 @@ import grading_toy as toy
 _TIMINGS: dict[str, float] = {}
 
 
+def _isolation_works() -> bool:
+    from course_admin.grading.sandbox import check
+
+    return check().works
+
+
+#: the toy class is graded confined where the machine can (CI installs bubblewrap); elsewhere
+#: unconfined, without the students who attack the grader itself (their tests skip)
+ISOLATED = _isolation_works()
+
+
 @pytest.fixture(scope="session")
 def toy_course(tmp_path_factory) -> Path:
     return toy.write_course(tmp_path_factory.mktemp("toy_course"))
@@ -29,7 +40,7 @@ def toy_release(toy_course, tmp_path_factory) -> dict[str, nbformat.NotebookNode
     from course_admin.grading import GradingSettings, prepare_workspace
 
     workspace = prepare_workspace(toy_course, toy.ASSIGNMENT, tmp_path_factory.mktemp("release_work"),
-                                  GradingSettings())
+                                  GradingSettings(sandbox=ISOLATED))
     return {name: nbformat.read(workspace.release_dir / name, as_version=4)
             for name in workspace.expected_notebooks()}
 
@@ -52,18 +63,19 @@ def graded_class(toy_course, toy_release, tmp_path_factory) -> GradedClass:
     from course_admin.grading import GradingSettings, grade_class
 
     submissions = tmp_path_factory.mktemp("class")
-    expected = toy.write_class(submissions, toy_release)
+    expected = toy.write_class(submissions, toy_release, attacks=ISOLATED)
     workdir = tmp_path_factory.mktemp("grading_work")
     before = {"course": toy.tree_fingerprint(toy_course), "submissions": toy.tree_fingerprint(submissions)}
 
     started = time.perf_counter()
     finished = []
     parallel = grade_class(toy_course, toy.ASSIGNMENT, submissions, workdir, workers=2,
+                           settings=GradingSettings(sandbox=ISOLATED),
                            progress=lambda outcome: finished.append(outcome.student))
     _TIMINGS["class graded with 2 workers"] = time.perf_counter() - started
     started = time.perf_counter()
     rerun = grade_class(toy_course, toy.ASSIGNMENT, submissions, workdir, workers=1,
-                        settings=GradingSettings(fork_kernels=False))
+                        settings=GradingSettings(fork_kernels=False, sandbox=ISOLATED))
     _TIMINGS["same class re-graded with 1 worker, kernels not forked"] = time.perf_counter() - started
     _TIMINGS["submissions"] = len(expected)
 

@@ -171,8 +171,12 @@ def write_notebook(path: Path, nb: nbformat.NotebookNode) -> None:
     nbformat.write(nb, path)
 
 
-def write_class(submitted: Path, release: dict[str, nbformat.NotebookNode]) -> dict[str, dict[str, float]]:
+def write_class(submitted: Path, release: dict[str, nbformat.NotebookNode],
+                attacks: bool = True) -> dict[str, dict[str, float]]:
     """Write one submission per scenario under ``submitted/<student>/toy/``.
+
+    ``attacks``: also the students who attack the grader and the interpreter (to be graded
+    confined only: unconfined, the vandal would really rewrite the gradebooks).
 
     Returns the autograded score each notebook must get, per student.
     """
@@ -282,7 +286,78 @@ def write_class(submitted: Path, release: dict[str, nbformat.NotebookNode]) -> d
             {"01_squares": 3, "02_cubes": 3})
 
     student("tinkerer", tinkerer_notebooks(squares, cubes), {"01_squares": 3, "02_cubes": 2})
+
+    if not attacks:
+        return expected
+    # attacks on the grader itself: each must leave the grader and the class untouched
+    attacks = solution_answers(add=VANDAL + SOLUTIONS["add"], halve=DAEMON + SOLUTIONS["halve"],
+                               square=COPIER)
+    student("attacker", {"01_squares.ipynb": answered(squares, attacks),
+                         "02_cubes.ipynb": answered(cubes, attacks)},
+            {"01_squares": 1, "02_cubes": 3})
+    # attacks on the interpreter's machinery, each with a wrong answer it hopes to hide
+    machinery = solution_answers(square=WRONG["square"] + HIDE_ASSERTS, cube=WRONG["cube"] + SILENCE_TRACEBACKS)
+    student("rewirer", {"01_squares.ipynb": answered(squares, machinery),
+                        "02_cubes.ipynb": answered(cubes, machinery)},
+            {"01_squares": 1, "02_cubes": 1})
     return expected
+
+
+#: what the vandal's files and the daemon's command line carry, so that the tests can look for them
+ATTACK_MARK = "course-attack-mark"
+
+#: walks every folder it can see and appends to every gradebook, notebook, report and log it finds
+VANDAL = f"""import os as _os
+_hits = []
+for _top in ["..", "../..", "../../..", "../../../..", "/", _os.path.expanduser("~")]:
+    for _dir, _subdirs, _files in _os.walk(_top):
+        if _dir.startswith(("/proc", "/sys", "/dev")):
+            continue
+        for _name in _files:
+            if _name.endswith((".db", ".ipynb", ".csv", ".json", ".log", ".py")):
+                try:
+                    with open(_os.path.join(_dir, _name), "a") as _file:
+                        _file.write("{ATTACK_MARK}")
+                    _hits.append(_os.path.join(_dir, _name))
+                except OSError:
+                    pass
+print("vandal wrote to", len(_hits), "files:", sorted(set(_os.path.dirname(_hit) for _hit in _hits))[:5])
+"""
+
+#: starts a detached process (its own session) that would keep rewriting files after grading
+DAEMON = f"""import subprocess as _subprocess, sys as _sys
+_subprocess.Popen([_sys.executable, "-c", "import time\\nwhile True:\\n    time.sleep(0.2)", "{ATTACK_MARK}"],
+                  start_new_session=True, stdout=_subprocess.DEVNULL, stderr=_subprocess.DEVNULL)
+"""
+
+#: looks for the instructor's copy of its notebook anywhere on disk and runs the solution it finds there
+COPIER = """import json as _json, os as _os
+for _dir, _subdirs, _files in _os.walk("/"):
+    if _dir.startswith(("/proc", "/sys")):
+        continue
+    for _name in _files:
+        if _name == "01_squares.ipynb":
+            try:
+                _cells = _json.load(open(_os.path.join(_dir, _name)))["cells"]
+            except (OSError, ValueError, KeyError):
+                continue
+            for _cell in _cells:
+                _text = "".join(_cell["source"])
+                if "solution_body_square" in _text:
+                    exec(_text.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", ""))
+"""
+
+#: an input transformer that turns every later cell with an assert into a no-op
+HIDE_ASSERTS = """
+get_ipython().input_transformers_cleanup.append(
+    lambda lines: ["pass\n"] if any("assert" in line for line in lines) else lines)
+"""
+
+#: IPython's traceback display replaced: errors of later cells are shown as nothing
+SILENCE_TRACEBACKS = """
+from IPython.core.interactiveshell import InteractiveShell as _Shell
+_Shell.showtraceback = lambda self, *args, **kwargs: None
+"""
 
 
 #: what the changed "try it" cell of ``tinkerer`` prints when it runs
