@@ -159,10 +159,14 @@ _shell.run_cell_async = _run_quietly
 '''
 
 
-def demo_students() -> list[DemoStudent]:
-    """The demonstration class, in the order its table is printed."""
+def demo_students(attacks: bool = True) -> list[DemoStudent]:
+    """The demonstration class, in the order its table is printed.
+
+    ``attacks``: also the students who attack the grader and the interpreter, for a class
+    graded confined (unconfined, the vandal would really rewrite the gradebooks).
+    """
     some = lambda *functions: frozenset(functions)  # noqa: E731
-    return [
+    students = [
         DemoStudent(Variant("reference", "the reference solution"), outcome="none"),
         DemoStudent(Variant("untouched", "the release handed in untouched", blank=True), outcome="all"),
         # realistic mistakes, each costing the points of one function
@@ -218,6 +222,10 @@ def demo_students() -> list[DemoStudent]:
                     outcome="none"),
         DemoStudent(Variant("fault-duplicated-cells", "update_parameters' answer cell duplicated",
                             edit=_duplicate_answer("update_parameters")), outcome="none"),
+    ]
+    if not attacks:
+        return students
+    return students + [
         # attacks on the grader: confined, they change nothing and cost nothing but what they got wrong
         DemoStudent(Variant("attack-gradebooks", "compute_cost's cell appends to every gradebook and notebook",
                             answers={"compute_cost": lambda s: s + VANDALISE}), outcome="none"),
@@ -238,8 +246,8 @@ def demo_students() -> list[DemoStudent]:
     ]
 
 
-def write_demo_class(submitted_root: Path) -> list[DemoStudent]:
-    """Write the demonstration class in nbgrader's layout under ``submitted_root``."""
-    students = demo_students()
+def write_demo_class(submitted_root: Path, attacks: bool = True) -> list[DemoStudent]:
+    """Write the demonstration class in nbgrader's layout under ``submitted_root`` (see :func:`demo_students`)."""
+    students = demo_students(attacks)
     write_class([student.variant for student in students], submitted_root)
     return students

@@ -6,7 +6,8 @@ Both grade the same class of well-formed submissions (the reference solution and
 with one mistake each from the catalog, so that plain nbgrader does not stop on them), in
 scratch copies of the course. Prints the seconds per submission of each, their ratio, and
 whether both gave every student the same score. ``--breakdown`` adds the pipeline with
-one worker and with kernels started as fresh interpreters instead of forked.
+one worker, with kernels started as fresh interpreters instead of forked, and without the
+sandbox (what isolation costs).
 """
 import argparse
 import shutil
@@ -66,12 +67,14 @@ def main(argv=None) -> int:
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--breakdown", action="store_true",
-                        help="also time the pipeline with 1 worker and with kernels not forked")
+                        help="also time the pipeline with 1 worker, with kernels not forked and not isolated")
     args = parser.parse_args(argv)
     runs = {f"pipeline, {args.workers} workers": (args.workers, GradingSettings())}
     if args.breakdown:
         runs["pipeline, 1 worker"] = (1, GradingSettings())
         runs[f"pipeline, {args.workers} workers, kernels not forked"] = (args.workers, GradingSettings(fork_kernels=False))
+        # the class holds no attacker: it may be graded unconfined to show what isolation costs
+        runs[f"pipeline, {args.workers} workers, not isolated"] = (args.workers, GradingSettings(sandbox=False))
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
         submitted = scratch / "class"

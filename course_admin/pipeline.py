@@ -76,7 +76,9 @@ def run_demo(workdir: Path, workers: int, timeout: int, run_course_demos: bool =
 
     release.main([])
     submitted = workdir / "class"
-    demo_students = write_demo_class(submitted)
+    demo_students = write_demo_class(submitted, attacks=sandbox)
+    if not sandbox:
+        print("grading without isolation: the students who attack the grader are left out of the class")
     print(f"demonstration class of {len(demo_students)} students written to {submitted}", flush=True)
     report = grade_class(ROOT, ASSIGNMENT, submitted, workdir / "grading", workers,
                          settings=GradingSettings(timeout=timeout, run_course_demos=run_course_demos,

@@ -32,9 +32,14 @@ Running it again on the same class gives the same scores, whatever the number of
 workers. ``regenerate_feedback`` rewrites the feedback pages from the gradebook after
 manual grading in formgrader (pointed at ``<workdir>/course``).
 
-Limits: submissions run as the grading user. The scan for tampering is static, and a
-kernel can still read or write files the grader can (the gradebook included): grade
-untrusted classes inside a container or as a user who owns nothing but the work directory.
+Isolation (:mod:`.sandbox`): every kernel runs inside a bubblewrap sandbox that holds
+the interpreter, ``course_utils`` and a copy of its own student's notebooks, read-only,
+plus a scratch folder that is emptied after each notebook; no network, user ``nobody``
+with hard limits, and nothing left running after the notebook (the worker's fork server
+runs inside the sandbox and ends what a kernel left). An audit hook in each kernel
+(:mod:`.kernel_launcher`, :mod:`.integrity`) reports, signed, any change to the
+interpreter's machinery; test cells run after one are graded again with the tampering
+cell neutralised. ``GradingSettings(sandbox=False)`` (``--no-sandbox``) grades unconfined.
 
 Importing this package loads nothing heavy; the names below are imported on first use.
 """

@@ -29,12 +29,16 @@ A test cell whose run brought no signed report, or a report of changed machinery
 trusted (see :mod:`.integrity`). Comparisons are by identity only, so that nothing a
 submission defined runs inside the hook.
 """
-import importlib
-import json
 import os
-import resource
-import shutil
 import sys
+
+# before any other import: a file in the kernel's folder (json.py, resource.py) must not stand in for a module
+sys.path[:] = [entry for entry in sys.path if entry not in ("", os.getcwd())]
+
+import importlib  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import shutil  # noqa: E402
 
 _LIMITS = (("memory", "RLIMIT_AS"), ("cpu_seconds", "RLIMIT_CPU"), ("processes", "RLIMIT_NPROC"),
            ("file_bytes", "RLIMIT_FSIZE"), ("open_files", "RLIMIT_NOFILE"))

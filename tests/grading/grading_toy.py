@@ -309,10 +309,10 @@ ATTACK_MARK = "course-attack-mark"
 #: walks every folder it can see and appends to every gradebook, notebook, report and log it finds
 VANDAL = f"""import os as _os
 _hits = []
-for _top in ["..", "../..", "../../..", "../../../..", "/", _os.path.expanduser("~")]:
+for _top in ["..", "../..", "../../..", "../../../..", "/home", "/tmp", "/var", "/run", "/root", "/work",
+             _os.path.expanduser("~")]:
     for _dir, _subdirs, _files in _os.walk(_top):
-        if _dir.startswith(("/proc", "/sys", "/dev")):
-            continue
+        _subdirs[:] = [_sub for _sub in _subdirs if _sub not in (".venv", ".pyenv", "site-packages", ".git")]
         for _name in _files:
             if _name.endswith((".db", ".ipynb", ".csv", ".json", ".log", ".py")):
                 try:
@@ -333,8 +333,7 @@ _subprocess.Popen([_sys.executable, "-c", "import time\\nwhile True:\\n    time.
 #: looks for the instructor's copy of its notebook anywhere on disk and runs the solution it finds there
 COPIER = """import json as _json, os as _os
 for _dir, _subdirs, _files in _os.walk("/"):
-    if _dir.startswith(("/proc", "/sys")):
-        continue
+    _subdirs[:] = [_sub for _sub in _subdirs if _sub not in ("proc", "sys", "usr", ".venv", ".pyenv", ".git")]
     for _name in _files:
         if _name == "01_squares.ipynb":
             try:
@@ -350,7 +349,7 @@ for _dir, _subdirs, _files in _os.walk("/"):
 #: an input transformer that turns every later cell with an assert into a no-op
 HIDE_ASSERTS = """
 get_ipython().input_transformers_cleanup.append(
-    lambda lines: ["pass\n"] if any("assert" in line for line in lines) else lines)
+    lambda lines: ["pass\\n"] if any("assert" in line for line in lines) else lines)
 """
 
 #: IPython's traceback display replaced: errors of later cells are shown as nothing

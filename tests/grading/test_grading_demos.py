@@ -11,6 +11,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import grading_toy as toy
+from conftest import ISOLATED
 from course_admin.grading.demos import (DEMO_FLAG, global_names, is_course_demo, mark_course_demos,
                                         normalised_source)
 
@@ -148,7 +149,7 @@ def graded_with_demos(graded_class, tmp_path_factory):
         shutil.copytree(graded_class.submissions / student, submissions / student)
     workdir = tmp_path_factory.mktemp("demo_work")
     report = grade_class(graded_class.course, toy.ASSIGNMENT, submissions, workdir, workers=2,
-                         settings=GradingSettings(run_course_demos=True))
+                         settings=GradingSettings(run_course_demos=True, sandbox=ISOLATED))
     return report, workdir
 
 

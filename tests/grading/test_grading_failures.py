@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import grading_toy as toy
+from conftest import ISOLATED
 from course_admin.grading import GradingSettings, grade_class
 from course_admin.grading.parallel import grade_students
 from course_admin.grading.worker import GradingJob, _last_error_line
@@ -12,7 +13,7 @@ def test_a_kernel_that_cannot_start_is_a_grading_error_not_a_crash(toy_course, t
     toy.write_notebook(submissions / "ann" / "toy" / "01_squares.ipynb", toy_release["01_squares.ipynb"])
     # 40 MiB of address space is too little for a Python kernel to start
     report = grade_class(toy_course, toy.ASSIGNMENT, submissions, tmp_path / "work", workers=1,
-                         settings=GradingSettings(memory_limit=40 * 2**20))
+                         settings=GradingSettings(memory_limit=40 * 2**20, sandbox=ISOLATED))
     ann = report.student("ann")
     assert [(nb.notebook, nb.score, nb.status) for nb in ann.notebooks] == [
         ("01_squares", 0.0, "grading error"), ("02_cubes", 0.0, "not submitted")]
@@ -37,7 +38,7 @@ def test_students_of_a_grading_process_that_cannot_start_get_a_grading_error(toy
     for name, nb in toy_release.items():
         toy.write_notebook(release / name, nb)
     # no gradebook in the work directory: every worker process fails while setting up
-    job = GradingJob(str(toy_course), str(workdir), toy.ASSIGNMENT, GradingSettings())
+    job = GradingJob(str(toy_course), str(workdir), toy.ASSIGNMENT, GradingSettings(sandbox=ISOLATED))
     outcomes = grade_students(job, ["ann", "bob"], workers=2)
     assert list(outcomes) == ["ann", "bob"]
     for outcome in outcomes.values():

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 import grading_toy as toy
+from conftest import ISOLATED
 from grading_toy import tree_fingerprint
 from course_admin.grading import GradingSettings
 from course_admin.grading.engine import collect_submissions, detect_layout
@@ -156,7 +157,8 @@ def test_a_class_of_zip_downloads_is_graded_end_to_end(toy_course, toy_release, 
     (downloads / "eli_4412_02_cubes.ipynb").write_bytes(
         notebook_bytes(toy.answered(toy_release["02_cubes.ipynb"], full)))
     before = tree_fingerprint(downloads)
-    report = grade_class(toy_course, toy.ASSIGNMENT, downloads, tmp_path / "work", workers=2)
+    report = grade_class(toy_course, toy.ASSIGNMENT, downloads, tmp_path / "work", workers=2,
+                         settings=GradingSettings(sandbox=ISOLATED))
     assert report.scores() == {"dana": {"01_squares": 3, "02_cubes": 0}, "eli": {"01_squares": 0, "02_cubes": 3}}
     assert [p.detail for p in report.student("dana").problems] == [
         "01_squares (1).ipynb graded as 01_squares.ipynb"]

@@ -309,3 +309,27 @@ def test_the_report_says_whether_grading_was_isolated(graded_class):
     report = graded_class.parallel
     assert report.isolation.startswith("Isolated" if AVAILABILITY.works else "GRADING WAS NOT")
     assert report.isolation in report.table()
+
+
+def test_an_input_transformer_hides_a_failing_test_and_the_monitor_reports_it(unconfined, secret):
+    """The attack works on the interpreter (the failing assert passes); the signed report names the change."""
+    from jupyter_client.manager import KernelManager
+
+    _, folder = secret
+    manager = KernelManager(kernel_name=KERNEL_NAME)
+    manager.start_kernel(cwd=str(folder))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        monitor = manager.provisioner.monitor
+        statuses, changed = [], []
+        for code in ("x = 1", toy.HIDE_ASSERTS, "assert False, 'caught'"):
+            statuses.append(client.execute_interactive(code, timeout=30)["content"]["status"])
+            changed.append([name for report in monitor.drain() for name in report.changed])
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert statuses == ["ok", "ok", "ok"]  # without the monitor, the failing test would pass
+    assert changed[:2] == [[], []] and "input_transformer_manager.cleanup_transforms[:]" in changed[2]
+    assert monitor.broken is None
