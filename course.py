@@ -82,6 +82,31 @@ def ensure_environment() -> None:
     print("The course environment is ready.", flush=True)
 
 
+#: tasks that grade submitted code, which runs confined by bubblewrap (see course_admin/grading/sandbox.py)
+GRADING_TASKS = {"run", "grade", "test", "gradebench"}
+
+
+def ensure_bubblewrap() -> None:
+    """Install Debian's bubblewrap when it is missing and this is a root shell on Debian or Ubuntu.
+
+    Elsewhere say how to get it: without it, grading refuses to run (unless ``--no-sandbox``)
+    and the isolation tests skip.
+    """
+    import shutil
+
+    if sys.platform != "linux" or shutil.which("bwrap"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("Installing bubblewrap (Debian package), which confines grading kernels ...", flush=True)
+        quiet = {"stdout": subprocess.DEVNULL}
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        if subprocess.run(["apt-get", "update", "-qq"], env=env, **quiet).returncode == 0 and \
+                subprocess.run(["apt-get", "install", "-y", "-qq", "bubblewrap"], env=env, **quiet).returncode == 0:
+            return
+    print("bubblewrap is not installed, so grading kernels cannot be confined: install it "
+          "(Debian and Ubuntu: sudo apt-get install bubblewrap); python3 course.py doctor checks.", file=sys.stderr)
+
+
 def task_environment() -> dict[str, str]:
     """The variables every task runs with: the environment's tools first on PATH, headless plotting."""
     env = dict(os.environ)
@@ -104,6 +129,8 @@ def main(argv: list[str]) -> int:
     ensure_environment()
     if task == "setup":
         return 0
+    if task in GRADING_TASKS:
+        ensure_bubblewrap()
     env = task_environment()
     if task == "lab":
         command = [str(BIN / "jupyter"), "lab", str(ROOT / "notebooks"), *arguments]

@@ -332,17 +332,18 @@ _subprocess.Popen([_sys.executable, "-c", "import time\\nwhile True:\\n    time.
 
 #: looks for the instructor's copy of its notebook anywhere on disk and runs the solution it finds there
 COPIER = """import json as _json, os as _os
-for _dir, _subdirs, _files in _os.walk("/"):
-    _subdirs[:] = [_sub for _sub in _subdirs if _sub not in ("proc", "sys", "usr", ".venv", ".pyenv", ".git")]
+for _top in ["..", "../..", "../../..", "/home", "/tmp", "/var", "/run", "/root", "/work"]:
+  for _dir, _subdirs, _files in _os.walk(_top):
+    _subdirs[:] = [_sub for _sub in _subdirs if _sub not in (".venv", ".pyenv", "site-packages", ".git")]
     for _name in _files:
         if _name == "01_squares.ipynb":
             try:
                 _cells = _json.load(open(_os.path.join(_dir, _name)))["cells"]
-            except (OSError, ValueError, KeyError):
+            except Exception:
                 continue
             for _cell in _cells:
                 _text = "".join(_cell["source"])
-                if "solution_body_square" in _text:
+                if "def square" in _text and "solution_body_square" in _text and "_os.walk" not in _text:
                     exec(_text.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", ""))
 """
 

@@ -243,10 +243,11 @@ def test_grades_csv_has_one_row_per_student_and_notebook(graded_class):
 def test_the_table_lists_who_needs_attention_and_why(graded_class):
     table = graded_class.parallel.table()
     lines = table.splitlines()
-    assert lines[0] == "Assignment toy: 17 students"
+    assert lines[0] == f"Assignment toy: {len(graded_class.expected)} students"  # 17, 19 with the attackers
     assert any(re.fullmatch(r"alice\s+3/5\*\s+3/3\s+6/8", line) for line in lines)
     assert any(re.fullmatch(r"partial\s+3/5\*\s+0/3!\s+3/8", line) for line in lines)
-    assert "Needs attention (12 students):" in lines
+    attention_count = len(set(graded_class.expected) - {"alice", "blank", "hardcoder", "snooper", "tinkerer"})
+    assert f"Needs attention ({attention_count} students):" in lines
     assert "  exiter [01_squares] crashed kernel: the kernel died (exit, crash or out of memory) in add" in lines
     assert "  tamperer [01_squares] tampering suspected: square: assigns to numpy.testing.assert_allclose" in lines
     attention = graded_class.parallel.needs_attention()
