@@ -144,6 +144,8 @@ class ForkServer:
         self.modules = modules
         self.restarts = restarts
         self.sandbox = sandbox
+        #: whether nothing has run in the sandbox since the last reset (a launch makes it False)
+        self.clean = False
         self.ready = False
         self.failed = False
 
@@ -165,6 +167,7 @@ class ForkServer:
         try:
             if not self.ready:
                 self._wait_ready()
+            self.clean = False
             request = {"argv": list(cmd[len(self.launcher_prefix):]), "cwd": str(cwd), "env": dict(env)}
             socket.send_fds(self.connection, [json.dumps(request).encode()], list(fds))
             message, fds, _, _ = socket.recv_fds(self.connection, _MESSAGE_BYTES, 1)
@@ -197,6 +200,7 @@ class ForkServer:
             self.failed = True
             self.process.kill()
             raise
+        self.clean = True
         return int(json.loads(message).get("ended", 0))
 
     def _wait_ready(self) -> None:
@@ -320,7 +324,7 @@ class ForkingProvisioner(LocalProvisioner):
         env = dict(kwargs.get("env") or os.environ)
         if sandbox is not None:
             env = sandboxed_environment(env)
-            if server is not None and server.serves(cmd):
+            if server is not None and server.serves(cmd) and not server.clean:
                 try:
                     server.reset()  # nothing of the last kernel may see the next student's files
                 except OSError as error:
