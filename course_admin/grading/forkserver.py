@@ -46,6 +46,8 @@ from typing import TYPE_CHECKING
 
 from jupyter_client.provisioning import LocalProvisioner
 
+from .sandbox import HOME
+
 if TYPE_CHECKING:
     from .sandbox import Sandbox
 
@@ -161,22 +163,11 @@ class ForkServer:
     def launch(self, cmd: list[str], cwd: str, env: dict[str, str], fds: tuple[int, ...] = ()) -> ForkedProcess:
         """Fork a kernel running ``cmd`` in ``cwd`` with ``env``, handing it ``fds`` (its integrity socket).
 
-        Raises OSError when the server cannot start it; a server that did not start, went
-        away or did not answer within :data:`REPLY_TIMEOUT` seconds is stopped for good.
+        Raises OSError when the server cannot start it (see :meth:`_exchange`).
         """
-        try:
-            if not self.ready:
-                self._wait_ready()
-            self.clean = False
-            request = {"argv": list(cmd[len(self.launcher_prefix):]), "cwd": str(cwd), "env": dict(env)}
-            socket.send_fds(self.connection, [json.dumps(request).encode()], list(fds))
-            message, fds, _, _ = socket.recv_fds(self.connection, _MESSAGE_BYTES, 1)
-            if not message:
-                raise ConnectionError("the fork server exited")
-        except OSError:
-            self.failed = True
-            self.process.kill()
-            raise
+        self.clean = False
+        request = {"argv": list(cmd[len(self.launcher_prefix):]), "cwd": str(cwd), "env": dict(env)}
+        message, fds = self._exchange(request, fds)
         reply = json.loads(message)
         if "error" in reply or not fds:
             for fd in fds:
@@ -189,19 +180,28 @@ class ForkServer:
 
         Raises OSError when the server does not answer (it is then stopped for good).
         """
+        message, _ = self._exchange({"reset": True})
+        self.clean = True
+        return int(json.loads(message).get("ended", 0))
+
+    def _exchange(self, request: dict, fds: tuple[int, ...] = ()) -> tuple[bytes, list[int]]:
+        """Send ``request`` (with ``fds``) and return the reply and the descriptors attached to it.
+
+        A server that did not start, went away or did not answer within
+        :data:`REPLY_TIMEOUT` seconds is stopped for good, and OSError raised.
+        """
         try:
             if not self.ready:
                 self._wait_ready()
-            self.connection.sendall(json.dumps({"reset": True}).encode())
-            message = self.connection.recv(_MESSAGE_BYTES)
+            socket.send_fds(self.connection, [json.dumps(request).encode()], list(fds))
+            message, received, _, _ = socket.recv_fds(self.connection, _MESSAGE_BYTES, 1)
             if not message:
                 raise ConnectionError("the fork server exited")
         except OSError:
             self.failed = True
             self.process.kill()
             raise
-        self.clean = True
-        return int(json.loads(message).get("ended", 0))
+        return message, received
 
     def _wait_ready(self) -> None:
         message = self.connection.recv(_MESSAGE_BYTES)
@@ -270,7 +270,6 @@ def sandboxed_environment(env: dict[str, str]) -> dict[str, str]:
     The grading process's other variables (tokens, the instructor's paths) stay outside.
     """
     from .execution import KERNEL_ENV
-    from .sandbox import HOME
 
     kept = {name: value for name, value in env.items() if name in _KERNEL_VARIABLES or name in KERNEL_ENV
             or name.startswith("LC_")}
@@ -336,12 +335,10 @@ class ForkingProvisioner(LocalProvisioner):
         self.cwd = cwd
         if server is not None and server.serves(cmd):
             try:
-                self.process = server.launch(cmd, sandbox_home() if sandbox is not None else cwd, env,
+                self.process = server.launch(cmd, HOME if sandbox is not None else cwd, env,
                                              (self.monitor.kernel_fd,))
             except OSError as error:
                 self.log.warning("starting the kernel without the fork server: %s", error)
-                if sandbox is not None:
-                    sandbox.fill_incoming(Path(cwd))  # a failing server may have been reset after the copy
             else:
                 # in a sandbox the pid is the one inside it: signals go through the pidfd only
                 self.pid, self.pgid = self.process.pid, (None if sandbox is not None else self.process.pid)
@@ -384,9 +381,3 @@ class ForkingProvisioner(LocalProvisioner):
                 server.reset()
             except OSError as error:
                 self.log.warning("the fork server did not answer a reset: %s", error)
-
-
-def sandbox_home() -> str:
-    from .sandbox import HOME
-
-    return HOME

@@ -14,6 +14,7 @@ cell that ran while the machinery was changed, or whose code never reached the i
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import socket
@@ -54,8 +55,6 @@ class MonitorChannel:
 
     def drain(self) -> list[Report]:
         """Every report waiting in the socket, checked; a bad one sets :attr:`broken` for good."""
-        import hashlib
-
         reports = []
         while True:
             try:

@@ -110,6 +110,21 @@ def _package_functions():
     return functions, frozenset(id(function) for function in functions)
 
 
+def _values(shell, kernel):
+    """The attributes and trait values of the shell and of the kernel (their ``__dict__`` read directly)."""
+    return ({**_own(shell), **_own(shell).get("_trait_values", {})},
+            {**_own(kernel), **_own(kernel).get("_trait_values", {})})
+
+
+def _objects(shell, kernel, shell_values, kernel_values):
+    """label -> the objects a cell's run goes through, whose classes and own attributes are watched."""
+    return {"shell": shell, "kernel": kernel, "session": kernel_values.get("session"),
+            "compiler": shell_values.get("compile"), "traceback": shell_values.get("InteractiveTB"),
+            "displayhook": shell_values.get("displayhook"), "display_pub": shell_values.get("display_pub"),
+            "events": shell_values.get("events"), "transformers": shell_values.get("input_transformer_manager"),
+            "stdout": sys.stdout, "stderr": sys.stderr}
+
+
 def _machinery(shell, kernel, types, allowed=frozenset()):
     """label -> object (or tuple of objects) a cell's run goes through, read by identity, calling nothing.
 
@@ -118,22 +133,15 @@ def _machinery(shell, kernel, types, allowed=frozenset()):
     """
     import threading
 
-    watched = {}
-    objects = {"shell": shell, "kernel": kernel}
-    for label in ("shell", "kernel"):
-        watched[label + ".__class__"] = type(objects[label])
-    if any(type(objects[label]) is not types.get(label, type(objects[label])) for label in objects):
-        return watched
-    shell_values = {**_own(shell), **_own(shell).get("_trait_values", {})}
-    kernel_values = {**_own(kernel), **_own(kernel).get("_trait_values", {})}
+    watched = {"shell.__class__": type(shell), "kernel.__class__": type(kernel)}
+    if type(shell) is not types.get("shell", type(shell)) or type(kernel) is not types.get("kernel", type(kernel)):
+        return watched  # their attributes are not read: a class of the submission's could run code here
+    shell_values, kernel_values = _values(shell, kernel)
     for name in ("input_transformers_cleanup", "input_transformers_post", "ast_transformers", "compile",
                  "InteractiveTB", "SyntaxTB", "displayhook", "display_pub", "display_trap", "events",
                  "input_transformer_manager", "builtin_trap", "custom_exceptions", "CustomTB", "data_pub"):
         _listed(watched, "shell." + name, shell_values.get(name))
-    objects.update(session=kernel_values.get("session"), compiler=shell_values.get("compile"),
-                   traceback=shell_values.get("InteractiveTB"), displayhook=shell_values.get("displayhook"),
-                   display_pub=shell_values.get("display_pub"), events=shell_values.get("events"),
-                   transformers=shell_values.get("input_transformer_manager"), stdout=sys.stdout, stderr=sys.stderr)
+    objects = _objects(shell, kernel, shell_values, kernel_values)
     for label, obj in objects.items():
         watched[label + ".__class__"] = type(obj)
         if obj is None or type(obj) is not types.get(label, type(obj)):
@@ -170,14 +178,8 @@ def _machinery(shell, kernel, types, allowed=frozenset()):
 
 
 def _types(shell, kernel):
-    own_shell = {**_own(shell), **_own(shell).get("_trait_values", {})}
-    own_kernel = {**_own(kernel), **_own(kernel).get("_trait_values", {})}
-    objects = {"shell": shell, "kernel": kernel, "session": own_kernel.get("session"),
-               "compiler": own_shell.get("compile"), "traceback": own_shell.get("InteractiveTB"),
-               "displayhook": own_shell.get("displayhook"), "display_pub": own_shell.get("display_pub"),
-               "events": own_shell.get("events"), "transformers": own_shell.get("input_transformer_manager"),
-               "stdout": sys.stdout, "stderr": sys.stderr}
-    return {label: type(obj) for label, obj in objects.items()}
+    """label -> class of every object :func:`_machinery` watches."""
+    return {label: type(obj) for label, obj in _objects(shell, kernel, *_values(shell, kernel)).items()}
 
 
 def _start_monitor(fd, shell, kernel):

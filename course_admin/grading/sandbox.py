@@ -209,8 +209,12 @@ class Sandbox:
         os.chmod(self.sockets, 0o700)
 
     def fill_incoming(self, source: Path) -> None:
-        """Replace the contents of :attr:`incoming` with the files of ``source`` (the kernel's folder)."""
-        empty_folder(self.incoming)
+        """Replace the contents of :attr:`incoming` with the files of ``source`` (the kernel's folder).
+
+        The folder is read-only inside the sandbox: it holds only the files this method copied.
+        """
+        for path in self.incoming.iterdir():
+            path.unlink()
         if source.is_dir():
             for path in source.iterdir():
                 if path.is_file() and not path.is_symlink():
@@ -228,24 +232,6 @@ def scratch_root(prefix: str) -> Path:
 
     base = "/var/tmp" if os.path.isdir("/var/tmp") and os.access("/var/tmp", os.W_OK) else None
     return Path(tempfile.mkdtemp(prefix=prefix, dir=base))
-
-
-def empty_folder(folder: Path) -> None:
-    """Remove everything inside ``folder`` (kept itself), whatever modes were set on what is inside."""
-    if not folder.exists():
-        return
-    for path in folder.iterdir():
-        if path.is_dir() and not path.is_symlink():
-            for inner, dirs, _ in os.walk(path):
-                for name in dirs:
-                    try:
-                        os.chmod(os.path.join(inner, name), 0o700, follow_symlinks=False)
-                    except OSError:
-                        pass
-            os.chmod(path, 0o700)
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -259,22 +259,22 @@ def _regrade_without_tampering(config, workspace: Workspace, student: str, name:
 
 def _neutralise(nb, index: int, release_path: Path) -> str | None:
     """Neutralise cell ``index`` of ``nb`` in place; what was done, or None when it is a locked course cell."""
-    from .sanitize import grade_id_of
+    from .execution import is_test_cell
+    from .sanitize import grade_id_of, is_locked
 
     if index >= len(nb.cells):
         return None
     cell = nb.cells[index]
-    meta = cell.metadata.get("nbgrader", {})
     grade_id = grade_id_of(cell)
     answers = {grade_id_of(other): position for position, other in enumerate(nb.cells)
                if other.metadata.get("nbgrader", {}).get("solution") and grade_id_of(other)}
-    if meta.get("grade") and not meta.get("solution"):  # a test cell: the function it tested did it
+    if is_test_cell(cell):  # the function it tested did it
         owner = max((answer for answer in answers if grade_id and grade_id.startswith(answer + "_")),
                     key=len, default=None)
         if owner is None:
             return None
         index, cell, grade_id = answers[owner], nb.cells[answers[owner]], owner
-    elif meta.get("locked") or meta.get("grade_id") and not meta.get("solution"):
+    elif is_locked(cell):
         return None
     if cell.metadata.get("nbgrader", {}).get("solution"):
         release = nbformat.read(release_path, as_version=4)

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from kernel_cells import run_cells
 from course_admin.grading import forkserver
 from course_admin.grading.execution import write_kernel_spec
 from course_admin.grading.sandbox import KernelLimits
@@ -34,29 +35,8 @@ def server(kernel_spec):
 def run_in_kernel(folder, *cells: str, timeout: float = 30) -> list[str]:
     """Run ``cells`` one by one in a new grading kernel started in ``folder``; each cell's stdout,
     or ``ename`` when it raised. The kernel is killed afterwards."""
-    from jupyter_client.manager import KernelManager
-
-    manager = KernelManager(kernel_name=KERNEL_NAME)
-    manager.start_kernel(cwd=str(folder))
-    client = manager.client()
-    client.start_channels()
-    results = []
-    try:
-        client.wait_for_ready(timeout=60)
-        for code in cells:
-            printed = []
-
-            def collect(message):
-                if message["msg_type"] == "stream":
-                    printed.append(message["content"]["text"])
-
-            reply = client.execute_interactive(code, timeout=timeout, output_hook=collect)
-            failed = reply["content"]["status"] == "error"
-            results.append(reply["content"]["ename"] if failed else "".join(printed).strip())
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
-    return results
+    return [reply["ename"] if reply["status"] == "error" else printed
+            for printed, reply in run_cells(folder, *cells, timeout=timeout)]
 
 
 def test_kernels_are_children_of_the_server_in_their_own_group_and_start_warm(server, tmp_path):

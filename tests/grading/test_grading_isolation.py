@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import grading_toy as toy
+import kernel_cells
 from course_admin.grading import forkserver, sandbox
 from course_admin.grading.execution import write_kernel_spec
 from course_admin.grading.settings import KERNEL_NAME
@@ -67,30 +68,9 @@ def unconfined(kernel_specs, monkeypatch):
 
 def run_cells(folder: Path, *cells: str, box=None, timeout: float = 30) -> list[str]:
     """Run ``cells`` in a new grading kernel started for ``folder``; each cell's stdout, or ``ename: evalue``."""
-    from jupyter_client.manager import KernelManager
-
     options = {"transport": "ipc", "ip": str(box.sockets / "kernel")} if box is not None else {}
-    manager = KernelManager(kernel_name=KERNEL_NAME, **options)
-    manager.start_kernel(cwd=str(folder))
-    client = manager.client()
-    client.start_channels()
-    results = []
-    try:
-        client.wait_for_ready(timeout=60)
-        for code in cells:
-            printed = []
-
-            def collect(message):
-                if message["msg_type"] == "stream":
-                    printed.append(message["content"]["text"])
-
-            reply = client.execute_interactive(code, timeout=timeout, output_hook=collect)["content"]
-            results.append(f"{reply['ename']}: {reply['evalue']}" if reply["status"] == "error"
-                           else "".join(printed).strip())
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
-    return results
+    return [f"{reply['ename']}: {reply['evalue']}" if reply["status"] == "error" else printed
+            for printed, reply in kernel_cells.run_cells(folder, *cells, timeout=timeout, **options)]
 
 
 @pytest.fixture()
