@@ -274,6 +274,7 @@ def sandboxed_environment(env: dict[str, str]) -> dict[str, str]:
     kept = {name: value for name, value in env.items() if name in _KERNEL_VARIABLES or name in KERNEL_ENV
             or name.startswith("LC_")}
     kept.update(HOME=HOME, IPYTHONDIR="/tmp/ipython", MPLCONFIGDIR="/tmp/matplotlib", TMPDIR="/tmp",
+                XDG_CACHE_HOME="/tmp/cache",
                 PATH=os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]))
     return kept
 

@@ -123,12 +123,13 @@ def _empty(folder):
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
         if os.path.isdir(path) and not os.path.islink(path):
-            for inner, dirs, _ in os.walk(path):
+            for inner, dirs, _ in os.walk(path):  # a folder the kernel made unreadable is still removed
                 for sub in dirs:
-                    try:
-                        os.chmod(os.path.join(inner, sub), 0o700, follow_symlinks=False)
-                    except OSError:
-                        pass
+                    if not os.path.islink(os.path.join(inner, sub)):
+                        try:
+                            os.chmod(os.path.join(inner, sub), 0o700)
+                        except OSError:
+                            pass
             try:
                 os.chmod(path, 0o700)
             except OSError:

@@ -100,7 +100,15 @@ _EVENT_PACKAGES = ("IPython", "ipykernel", "matplotlib", "matplotlib_inline")
 
 
 def _package_functions():
-    """ids of the functions the event packages define (their objects kept alive alongside)."""
+    """ids of the functions the event packages define (their objects kept alive alongside).
+
+    The inline backend is imported first, as the fork server does: its ``flush_figures``
+    registers itself once a cell plots, also in a kernel that was not forked.
+    """
+    try:
+        importlib.import_module("matplotlib_inline.backend_inline")
+    except ImportError:
+        pass
     functions = []
     for name, module in list(sys.modules.items()):
         if name.split(".")[0] in _EVENT_PACKAGES and module is not None:

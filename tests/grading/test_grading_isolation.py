@@ -313,3 +313,29 @@ def test_an_input_transformer_hides_a_failing_test_and_the_monitor_reports_it(un
     assert statuses == ["ok", "ok", "ok"]  # without the monitor, the failing test would pass
     assert changed[:2] == [[], []] and "input_transformer_manager.cleanup_transforms[:]" in changed[2]
     assert monitor.broken is None
+
+
+@needs_sandbox
+def test_what_a_kernel_leaves_in_its_scratch_is_gone_for_the_next_one_from_the_same_server(kernel_specs, secret,
+                                                                                          monkeypatch):
+    root, spec = kernel_specs["confined"]
+    monkeypatch.setenv("JUPYTER_PATH", str(root))
+    scratch = sandbox.scratch_root("course-grading-test-")
+    box = sandbox.Sandbox(scratch / "incoming", scratch / "sockets")
+    box.prepare()
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(box.sockets))
+    server = forkserver.start_server(spec["argv"][:3], {**os.environ, **spec["env"]}, sandbox=box)
+    try:
+        _, folder = secret
+        leave = "import os\nfor top in ('/tmp', os.path.expanduser('~'), '/dev/shm'):\n" \
+                "    os.makedirs(os.path.join(top, 'left', 'behind'))\nprint('left')"
+        look = "import os\nprint(sorted(os.listdir('/tmp') + os.listdir('/dev/shm')), os.path.exists('../left'))"
+        assert run_cells(folder, leave, box=box) == ["left"]
+        seen, = run_cells(folder, look, box=box)
+        assert "left" not in seen and seen.endswith("False")
+        assert forkserver._SERVER is server and not server.failed  # nested folders did not stop the server
+    finally:
+        forkserver.stop_server()
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
