@@ -2,8 +2,8 @@
 """One entry point for the course: builds its environment, then runs a task inside it.
 
 Usage: ``python3 course.py <task> [arguments]``. Every task first makes sure that
-``.venv`` exists and matches ``pyproject.toml`` and ``constraints.txt``; it creates
-or refreshes it when it is missing or stale. Only the standard library is used here,
+``.venv`` exists and matches the pins (``pyproject.toml``, ``course_utils/pyproject.toml``,
+``constraints.txt``); it creates or refreshes it when it is missing or stale. Only the standard library is used here,
 so the command works on a machine that has nothing but ``python3``.
 
 Tasks
@@ -34,7 +34,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / "course-environment.sha256"
-PINNED_FILES = ("pyproject.toml", "constraints.txt")
+PINNED_FILES = ("pyproject.toml", "course_utils/pyproject.toml", "constraints.txt")
 
 # task name -> module run inside the environment with ``python -m``
 TASKS = {
@@ -72,7 +72,7 @@ def ensure_environment() -> None:
     STAMP.unlink(missing_ok=True)
     # pip byte-compiles what it installs even under PYTHONDONTWRITEBYTECODE, so Jupyter starts fast.
     install = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-               "-c", str(ROOT / "constraints.txt"), "-e", str(ROOT)]
+               "-c", str(ROOT / "constraints.txt"), "-e", str(ROOT / "course_utils"), "-e", str(ROOT)]
     result = subprocess.run(install, cwd=ROOT)
     if result.returncode != 0:
         sys.exit("Installing the course environment failed (see pip's message above). "

@@ -1,11 +1,12 @@
 """The environment files agree with each other and with what is installed."""
 import re
-import tomllib
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
+
+from course_admin.freeze import direct_pins
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,14 +16,8 @@ def canonical(name):
 
 
 def pip_pins():
-    """Direct dependencies pinned in pyproject.toml: name -> version."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pins = {}
-    for spec in project["dependencies"]:
-        name, _, version = spec.partition("==")
-        assert version, f"pyproject.toml dependency {spec!r} is not pinned with ==; pin it to the measured version."
-        pins[canonical(name)] = version.strip()
-    return pins
+    """Direct dependencies pinned by the two distributions: name -> version (raises when one is unpinned)."""
+    return direct_pins()
 
 
 def conda_pins():
@@ -48,7 +43,7 @@ def test_environment_yml_uses_conda_forge_python_311_and_installs_the_course():
     assert environment["channels"][0] == "conda-forge"
     assert "python=3.11" in environment["dependencies"]
     pip_entries = [entry["pip"] for entry in environment["dependencies"] if isinstance(entry, dict)]
-    assert pip_entries == [["-e ."]]
+    assert pip_entries == [["-e ./course_utils", "-e ."]]
 
 
 def test_constraints_do_not_repeat_or_contradict_the_direct_pins():
