@@ -10,12 +10,17 @@ Tasks
 -----
 run       the instructor pipeline on the demonstration class (the main job)
 test      the whole test suite: unit tests, doctests, notebooks, release and references
-lab       JupyterLab on the student notebooks
+lab       JupyterLab as a student sees it (``--instructor``: with formgrader and the rest)
+handout   write dist/: the one archive students need (notebooks, runtime wheel, pins, README)
+term      a term with nbgrader's exchange: create it, release, collect, return feedback
+grade     the instructor pipeline on a class of your own (see ``grade --help``)
+formgrade formgrader on a grading work folder, to grade the written answers by hand
+feedback  feedback pages, grades.csv and the report again from the gradebook (hand scores included)
+export    the grades as a file Canvas, Moodle or a spreadsheet imports
 release   regenerate notebooks/ from source_solutions/
 refs      regenerate the reference values in course_utils/ from source_solutions/
 bench     time the execution of every notebook of the series
 gradebench seconds per submission: plain serial nbgrader against the pipeline (see ``--help``)
-grade     the instructor pipeline on a class of your own (see ``grade --help``)
 doctor    whether grading kernels can be confined (bubblewrap) on this machine, and why not
 freeze    rewrite constraints.txt from the current environment
 setup     only build the environment
@@ -36,17 +41,23 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / "course-environment.sha256"
 PINNED_FILES = ("pyproject.toml", "course_utils/pyproject.toml", "constraints.txt")
 
-# task name -> module run inside the environment with ``python -m``
+# task name -> (module run inside the environment with ``python -m``, arguments put before the user's)
 TASKS = {
-    "run": "course_admin.pipeline",
-    "grade": "course_admin.pipeline",
-    "test": "pytest",
-    "release": "course_admin.release",
-    "refs": "course_admin.references",
-    "bench": "course_admin.benchmark",
-    "gradebench": "course_admin.grading_benchmark",
-    "freeze": "course_admin.freeze",
-    "doctor": "course_admin.doctor",
+    "run": ("course_admin.pipeline", "demo"),
+    "grade": ("course_admin.pipeline", "grade"),
+    "test": ("pytest",),
+    "lab": ("course_admin.lab", "lab"),
+    "formgrade": ("course_admin.lab", "formgrade"),
+    "handout": ("course_admin.handout",),
+    "term": ("course_admin.term",),
+    "feedback": ("course_admin.results", "feedback"),
+    "export": ("course_admin.results", "export"),
+    "release": ("course_admin.release",),
+    "refs": ("course_admin.references",),
+    "bench": ("course_admin.benchmark",),
+    "gradebench": ("course_admin.grading_benchmark",),
+    "freeze": ("course_admin.freeze",),
+    "doctor": ("course_admin.doctor",),
 }
 
 
@@ -122,8 +133,8 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 0
     task, arguments = argv[0], argv[1:]
-    if task not in TASKS and task not in {"lab", "setup"}:
-        print(f"Unknown task {task!r}. The tasks are: {', '.join(sorted([*TASKS, 'lab', 'setup']))}.",
+    if task not in TASKS and task != "setup":
+        print(f"Unknown task {task!r}. The tasks are: {', '.join(sorted([*TASKS, 'setup']))}.",
               file=sys.stderr)
         return 2
     ensure_environment()
@@ -132,12 +143,7 @@ def main(argv: list[str]) -> int:
     if task in GRADING_TASKS:
         ensure_bubblewrap()
     env = task_environment()
-    if task == "lab":
-        command = [str(BIN / "jupyter"), "lab", str(ROOT / "notebooks"), *arguments]
-    elif task in {"run", "grade"}:
-        command = [str(PYTHON), "-m", TASKS[task], "demo" if task == "run" else "grade", *arguments]
-    else:
-        command = [str(PYTHON), "-m", TASKS[task], *arguments]
+    command = [str(PYTHON), "-m", *TASKS[task], *arguments]
     try:
         return subprocess.run(command, cwd=ROOT, env=env).returncode
     except KeyboardInterrupt:
