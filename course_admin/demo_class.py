@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_admin.mistakes import CATALOG
-from course_admin.submissions import Variant, corrupt, grade_id, remove, rename, write_class
+from course_admin.submissions import RELEASE_DIR, Variant, corrupt, grade_id, remove, rename, write_class
 from course_utils.layout import function_of_test_cell
 
 
@@ -246,8 +246,9 @@ def demo_students(attacks: bool = True) -> list[DemoStudent]:
     ]
 
 
-def write_demo_class(submitted_root: Path, attacks: bool = True) -> list[DemoStudent]:
-    """Write the demonstration class in nbgrader's layout under ``submitted_root`` (see :func:`demo_students`)."""
+def write_demo_class(submitted_root: Path, attacks: bool = True, release_dir: Path = RELEASE_DIR) -> list[DemoStudent]:
+    """Write the demonstration class in nbgrader's layout under ``submitted_root`` (see :func:`demo_students`),
+    starting from the release in ``release_dir`` (default: the committed ``notebooks/``)."""
     students = demo_students(attacks)
-    write_class([student.variant for student in students], submitted_root)
+    write_class([student.variant for student in students], submitted_root, release_dir)
     return students

@@ -5,7 +5,8 @@
 ``python3 course.py grade --submissions DIR``  or  ``--zips DIR``
     grade a real class: nbgrader's layout (``<student>/planar_nn/*.ipynb``) or one zip per student
 
-Steps: regenerate ``notebooks/`` from ``source_solutions/``, copy the submissions (never
+Steps: release ``source_solutions/`` into the work folder (``notebooks/``, where someone may be
+typing, is left alone), copy the submissions (never
 modified), grade them in parallel with nbgrader in ``<workdir>/course`` (its SQLite gradebook
 is ``<workdir>/course/gradebook.db``), write feedback without hidden tests or solutions and
 ``<workdir>/reports/grades.csv``, and print the scores with the submissions that need
@@ -74,9 +75,11 @@ def run_demo(workdir: Path, workers: int, timeout: int, run_course_demos: bool =
     """Grade the demonstration class and show that every student scored as intended."""
     from course_admin.demo_class import write_demo_class
 
-    release.main([])
+    # the class starts from a release of the current sources, made in the work folder:
+    # notebooks/ (which someone may be typing in) is neither read nor written
+    fresh_release = release.generate_release(workdir / "release")
     submitted = workdir / "class"
-    demo_students = write_demo_class(submitted, attacks=sandbox)
+    demo_students = write_demo_class(submitted, attacks=sandbox, release_dir=fresh_release)
     if not sandbox:
         print("grading without isolation: the students who attack the grader are left out of the class")
     print(f"demonstration class of {len(demo_students)} students written to {submitted}", flush=True)
@@ -102,7 +105,6 @@ def run_class(submissions: Path, layout: str, workdir: Path, workers: int, timeo
     if not submissions.is_dir():
         print(f"{submissions} is not a folder: pass the folder that holds the submissions.", file=sys.stderr)
         return 1
-    release.main([])
     report = grade_class(ROOT, ASSIGNMENT, submissions, workdir, workers,
                          settings=GradingSettings(timeout=timeout, run_course_demos=run_course_demos,
                                                   sandbox=sandbox),

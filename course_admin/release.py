@@ -1,13 +1,23 @@
 """Generate the student release ``notebooks/`` from ``source_solutions/`` with nbgrader.
 
 ``python -m course_admin.release``          regenerate the release in place
+``python -m course_admin.release --force``  the same, when someone typed into the release: the
+                                            edited notebooks are first moved to ``release-backups/``
 ``python -m course_admin.release --check``  exit 1 when the committed release is stale
+
+Every released notebook carries, in its metadata, a digest of its cells as released. A
+notebook whose cells no longer match it (someone typed into ``notebooks/``), or that the
+release did not write, is never overwritten or deleted silently: without ``--force`` the
+release stops and names it; with ``--force`` it is kept in ``release-backups/<time>/`` first.
 """
 import argparse
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -16,14 +26,31 @@ from course_utils.layout import ASSIGNMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE_DIR = ROOT / "notebooks" / ASSIGNMENT
+BACKUP_ROOT = ROOT / "release-backups"
 STALE_MESSAGE = "student notebooks are stale: run `python3 course.py release` and commit notebooks/"
+#: notebook metadata key of the release's digest of the cells it wrote
+STAMP_KEY = "course_release"
+
+
+def cells_digest(nb) -> str:
+    """SHA-256 of the type and source of every cell: what a person types changes it, running cells does not."""
+    cells = [(cell.cell_type, cell.source) for cell in nb.cells]
+    return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()
+
+
+def stamp(path: Path) -> None:
+    """Record the digest of ``path``'s cells in its metadata (see :data:`STAMP_KEY`)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata[STAMP_KEY] = {"cells_sha256": cells_digest(nb)}
+    nbformat.write(nb, path)
 
 
 def generate_release(destination_root: Path) -> Path:
-    """Run ``nbgrader generate_assignment`` into ``destination_root/notebooks`` and return the assignment folder.
+    """Run ``nbgrader generate_assignment`` into ``destination_root/<assignment>`` and return that folder.
 
     The course is copied to a scratch folder first, so the gradebook and exchange of the
-    real course are not touched by a check.
+    real course are not touched. An existing ``destination_root/<assignment>`` is replaced:
+    use :func:`update_release` for a folder people may have typed in.
     """
     scratch = Path(tempfile.mkdtemp(prefix="release-"))
     try:
@@ -36,13 +63,80 @@ def generate_release(destination_root: Path) -> Path:
         if result.returncode != 0:
             sys.stderr.write(result.stdout + result.stderr)
             raise SystemExit(f"nbgrader generate_assignment failed with exit code {result.returncode}")
-        target = destination_root / ASSIGNMENT
+        generated = scratch / "notebooks" / ASSIGNMENT
+        for path in generated.glob("*.ipynb"):
+            stamp(path)
+        target = Path(destination_root) / ASSIGNMENT
         if target.exists():
             shutil.rmtree(target)
-        shutil.copytree(scratch / "notebooks" / ASSIGNMENT, target)
+        shutil.copytree(generated, target)
         return target
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def typed_in(path: Path, fresh: Path | None = None) -> bool:
+    """Whether replacing or deleting ``path`` could lose something a person wrote.
+
+    False when its cells are exactly as the release wrote them (its stamp matches) or as
+    the new release ``fresh`` has them; True otherwise, also for a file that is not a
+    readable notebook or carries no stamp.
+    """
+    if path.suffix != ".ipynb":
+        return not (fresh is not None and fresh.exists() and fresh.read_bytes() == path.read_bytes())
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # not JSON, not a notebook: someone's file all the same
+        return True
+    digest = cells_digest(nb)
+    if nb.metadata.get(STAMP_KEY, {}).get("cells_sha256") == digest:
+        return False
+    return not (fresh is not None and fresh.exists()
+                and cells_digest(nbformat.read(fresh, as_version=4)) == digest)
+
+
+def update_release(fresh: Path, target: Path, force: bool = False, backup_root: Path = BACKUP_ROOT):
+    """Bring ``target`` to the release ``fresh`` without losing anything typed into it.
+
+    Release files are replaced; a file the release wrote and no longer has is removed;
+    any other file (a student's own notebook, a checkpoint folder) is left alone.
+
+    Returns
+    -------
+    (changed, backups) : list of str, list of Path
+        Names replaced, added or removed, and where edited files were kept.
+
+    Raises
+    ------
+    SystemExit
+        Some files were typed in and ``force`` is False (nothing is changed then).
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    names = {path.name for path in fresh.iterdir() if path.is_file()}
+    existing = {path.name for path in target.iterdir() if path.is_file()}
+    obsolete = {name for name in existing - names if name.endswith(".ipynb") and not typed_in(target / name)}
+    edited = sorted(name for name in existing & names if typed_in(target / name, fresh / name))
+    if edited and not force:
+        raise SystemExit(
+            f"{len(edited)} notebook(s) in {target} were changed by hand since they were released: "
+            f"{', '.join(edited)}. The release was not written. Keep your work elsewhere (or commit it) "
+            "and run again, or run `python3 course.py release --force`, which first moves the changed "
+            f"files to {backup_root}/<time>/.")
+    backups = []
+    if edited:
+        folder = backup_root / time.strftime("%Y%m%d-%H%M%S") / target.name
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in edited:
+            backups.append(Path(shutil.copy2(target / name, folder / name)))
+    changed = []
+    for name in sorted(names):
+        if not (target / name).exists() or (target / name).read_bytes() != (fresh / name).read_bytes():
+            shutil.copy2(fresh / name, target / name)
+            changed.append(name)
+    for name in sorted(obsolete):
+        (target / name).unlink()
+        changed.append(name)
+    return changed, backups
 
 
 def release_differences(expected: Path, actual: Path) -> list[str]:
@@ -65,18 +159,24 @@ def release_differences(expected: Path, actual: Path) -> list[str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only report whether notebooks/ is stale")
+    parser.add_argument("--force", action="store_true",
+                        help="release even over notebooks changed by hand (they are kept in release-backups/)")
     args = parser.parse_args(argv)
-    if args.check:
-        with tempfile.TemporaryDirectory() as scratch:
-            fresh = generate_release(Path(scratch))
+    with tempfile.TemporaryDirectory() as scratch:
+        fresh = generate_release(Path(scratch))
+        if args.check:
             stale = release_differences(fresh, RELEASE_DIR)
-        if stale:
-            print(f"{STALE_MESSAGE} (differs: {', '.join(stale)})", file=sys.stderr)
-            return 1
-        print("notebooks/ is up to date with source_solutions/")
-        return 0
-    generate_release(RELEASE_DIR.parent)
-    print(f"released {len(list(RELEASE_DIR.glob('*.ipynb')))} notebooks to {RELEASE_DIR.relative_to(ROOT)}")
+            if stale:
+                print(f"{STALE_MESSAGE} (differs: {', '.join(stale)})", file=sys.stderr)
+                return 1
+            print("notebooks/ is up to date with source_solutions/")
+            return 0
+        changed, backups = update_release(fresh, RELEASE_DIR, force=args.force)
+    for backup in backups:
+        print(f"kept your edited {backup.name} as {backup.relative_to(ROOT)}")
+    where = RELEASE_DIR.relative_to(ROOT)
+    print(f"released {len(list(RELEASE_DIR.glob('*.ipynb')))} notebooks to {where}"
+          + (f" ({len(changed)} changed)" if changed else " (already up to date)"))
     return 0
 
 

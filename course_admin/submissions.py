@@ -86,16 +86,17 @@ class Variant:
 
 
 def build_notebooks(variant: Variant, answers: dict[str, str] | None = None,
-                    with_hidden_tests: bool = False) -> dict[str, nbformat.NotebookNode]:
+                    with_hidden_tests: bool = False, release_dir: Path = RELEASE_DIR) -> dict[str, nbformat.NotebookNode]:
     """The notebooks of ``variant``'s submission, keyed by file name.
 
+    They start from the release in ``release_dir`` (default: the committed ``notebooks/``).
     With ``with_hidden_tests`` the test cells are the instructor's, as the autograder runs
     them (the submission is then for executing, not for handing in).
     """
     answers = solution_sources() if answers is None else answers
     notebooks = {}
     for name in NOTEBOOKS:
-        nb = nbformat.read((SOURCE_DIR if with_hidden_tests else RELEASE_DIR) / name, as_version=4)
+        nb = nbformat.read((SOURCE_DIR if with_hidden_tests else Path(release_dir)) / name, as_version=4)
         for cell in nb.cells:
             gid = grade_id(cell)
             if variant.blank or not cell.metadata.get("nbgrader", {}).get("solution"):
@@ -117,26 +118,27 @@ def build_notebooks(variant: Variant, answers: dict[str, str] | None = None,
 
 
 def write_submission(variant: Variant, submitted_root: Path, answers: dict[str, str] | None = None,
-                     with_hidden_tests: bool = False) -> Path:
+                     with_hidden_tests: bool = False, release_dir: Path = RELEASE_DIR) -> Path:
     """Write ``variant`` as ``<submitted_root>/<student>/<assignment>/*.ipynb`` and return that folder."""
     folder = submitted_root / variant.student / ASSIGNMENT
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    for name, nb in build_notebooks(variant, answers, with_hidden_tests).items():
+    for name, nb in build_notebooks(variant, answers, with_hidden_tests, release_dir).items():
         nbformat.write(nb, folder / name)
     if variant.write is not None:
         variant.write(folder)
     return folder
 
 
-def write_class(variants: list[Variant], submitted_root: Path) -> list[Path]:
-    """Write every variant's submission (the reference answers are read once)."""
+def write_class(variants: list[Variant], submitted_root: Path, release_dir: Path = RELEASE_DIR) -> list[Path]:
+    """Write every variant's submission, starting from the release in ``release_dir`` (the
+    reference answers are read once)."""
     answers = solution_sources()
     students = [variant.student for variant in variants]
     if len(set(students)) != len(students):
         raise ValueError("two variants have the same student id")
-    return [write_submission(variant, submitted_root, answers) for variant in variants]
+    return [write_submission(variant, submitted_root, answers, release_dir=release_dir) for variant in variants]
 
 
 def corrupt(notebook: str) -> Callable[[Path], None]:
