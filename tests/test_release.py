@@ -1,5 +1,6 @@
 """The student release agrees with the sources, leaks nothing, and its stubs fail their own tests."""
 import json
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -80,3 +81,75 @@ def autograded_notebooks():
 def test_the_untouched_stubs_fail_every_test_cell(notebook):
     results = Validator(invert=True).validate(str(RELEASED / notebook))
     assert results == {}, f"{notebook}: test cells that pass on the untouched stub: {results}"
+
+
+# --- releasing never loses what someone typed into notebooks/ -------------------------------
+
+def released_copy(tmp_path, name="target"):
+    """A copy of the committed release, as a folder someone works in."""
+    target = tmp_path / name / ASSIGNMENT
+    shutil.copytree(RELEASED, target)
+    return target
+
+
+def type_into(path, text="x = 1  # my own work"):
+    nb = nbformat.read(path, as_version=4)
+    answer = next(cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("solution"))
+    answer.source = text
+    nbformat.write(nb, path)
+
+
+def test_every_released_notebook_carries_the_digest_of_its_cells():
+    for notebook in NOTEBOOKS:
+        nb = nbformat.read(RELEASED / notebook, as_version=4)
+        assert nb.metadata[release.STAMP_KEY]["cells_sha256"] == release.cells_digest(nb)
+
+
+def test_a_release_over_a_typed_in_notebook_stops_and_changes_nothing(tmp_path):
+    target = released_copy(tmp_path)
+    type_into(target / "05_cost.ipynb")
+    before = {path.name: path.read_bytes() for path in target.iterdir()}
+    fresh = released_copy(tmp_path, "fresh")
+    (fresh / "03_initialization.ipynb").write_text((fresh / "03_initialization.ipynb").read_text() + "\n")
+    with pytest.raises(SystemExit, match=r"05_cost.ipynb.*--force"):
+        release.update_release(fresh, target, backup_root=tmp_path / "backups")
+    assert {path.name: path.read_bytes() for path in target.iterdir()} == before
+    assert not (tmp_path / "backups").exists()
+
+
+def test_force_keeps_the_typed_in_notebook_before_replacing_it(tmp_path):
+    target = released_copy(tmp_path)
+    type_into(target / "05_cost.ipynb", "def compute_cost(A2, Y):\n    return 42.0  # mine")
+    fresh = released_copy(tmp_path, "fresh")
+    changed, backups = release.update_release(fresh, target, force=True, backup_root=tmp_path / "backups")
+    assert [backup.name for backup in backups] == ["05_cost.ipynb"]
+    assert "return 42.0  # mine" in backups[0].read_text()
+    assert changed == ["05_cost.ipynb"]
+    assert (target / "05_cost.ipynb").read_bytes() == (RELEASED / "05_cost.ipynb").read_bytes()
+
+
+def test_running_cells_is_not_typing_and_a_students_own_files_are_left_alone(tmp_path):
+    target = released_copy(tmp_path)
+    nb = nbformat.read(target / "01_planar_data.ipynb", as_version=4)
+    code = next(cell for cell in nb.cells if cell.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", text="ran\n")]
+    code.execution_count = 1
+    nbformat.write(nb, target / "01_planar_data.ipynb")
+    (target / "my_notes.ipynb").write_text(json.dumps(nbformat.v4.new_notebook()))
+    stale = target / "99_removed_from_the_course.ipynb"
+    shutil.copy2(RELEASED / "02_logistic_regression.ipynb", stale)  # as the release wrote it once
+    changed, backups = release.update_release(RELEASED, target, backup_root=tmp_path / "backups")
+    assert backups == []
+    assert changed == ["01_planar_data.ipynb", stale.name]
+    assert (target / "my_notes.ipynb").exists() and not stale.exists()
+
+
+def test_an_unreadable_or_unstamped_notebook_counts_as_typed_in(tmp_path):
+    target = released_copy(tmp_path)
+    (target / "02_logistic_regression.ipynb").write_text("{ not json")
+    nb = nbformat.read(target / "03_initialization.ipynb", as_version=4)
+    del nb.metadata[release.STAMP_KEY]
+    nb.cells[0].source += " (edited)"
+    nbformat.write(nb, target / "03_initialization.ipynb")
+    with pytest.raises(SystemExit, match=r"02_logistic_regression.ipynb, 03_initialization.ipynb"):
+        release.update_release(RELEASED, target, backup_root=tmp_path / "backups")
