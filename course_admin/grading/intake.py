@@ -100,6 +100,11 @@ def _skipped(path: PurePosixPath) -> bool:
     return any(part in {"__MACOSX", ".ipynb_checkpoints"} or part.startswith(".") for part in path.parts)
 
 
+#: what nbgrader's exchange puts beside a submission's notebooks (the timestamp is read, the secret is
+#: what feedback is released under: neither is the student's work)
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
 def collect_folder(submissions_dir: Path, assignment: str) -> list[RawSubmission]:
     """Read an nbgrader-layout folder: one :class:`RawSubmission` per student folder."""
     submissions: dict[str, RawSubmission] = {}
@@ -116,7 +121,7 @@ def collect_folder(submissions_dir: Path, assignment: str) -> list[RawSubmission
             submission.timestamp = stamp.read_text().strip() or None
         for path in sorted(folder.rglob("*"), key=lambda item: (len(item.relative_to(folder).parts), str(item))):
             relative = PurePosixPath(path.relative_to(folder).as_posix())
-            if not path.is_file() or _skipped(relative) or path.name == "timestamp.txt":
+            if not path.is_file() or _skipped(relative) or path.name in EXCHANGE_FILES:
                 continue
             if path.suffix.lower() == ".ipynb":
                 _add_file(submission, str(relative), path.read_bytes())
