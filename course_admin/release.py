@@ -139,6 +139,29 @@ def update_release(fresh: Path, target: Path, force: bool = False, backup_root: 
     return changed, backups
 
 
+class ReleaseNotReady(RuntimeError):
+    """The release is stale or was typed in: it must not be handed to students; the message says what to run."""
+
+
+def check_handout_ready(release_dir: Path = RELEASE_DIR) -> None:
+    """Raise :class:`ReleaseNotReady` unless ``release_dir`` is exactly what the sources release.
+
+    Used before anything reaches students (the exchange, the handout): a notebook changed by
+    hand since it was released would hand out those changes, a stale one an older course.
+    """
+    if not any(release_dir.glob("*.ipynb")):
+        raise ReleaseNotReady(f"no notebooks in {release_dir}: run `python3 course.py release` first")
+    edited = sorted(path.name for path in release_dir.glob("*.ipynb") if typed_in(path))
+    if edited:
+        raise ReleaseNotReady(f"{', '.join(edited)} in {release_dir} were changed by hand since they were "
+                              "released: students would get those changes. Run `python3 course.py release "
+                              "--force` (the changed files are kept in release-backups/).")
+    with tempfile.TemporaryDirectory() as scratch:
+        stale = release_differences(generate_release(Path(scratch)), release_dir)
+    if stale:
+        raise ReleaseNotReady(f"{STALE_MESSAGE} (differs: {', '.join(stale)})")
+
+
 def release_differences(expected: Path, actual: Path) -> list[str]:
     """Names of the files that differ between two release folders (notebooks compared as notebooks)."""
     names = sorted({p.relative_to(expected).as_posix() for p in expected.rglob("*") if p.is_file()}

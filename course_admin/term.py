@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_admin.grading.intake import EXCHANGE_FILES
-from course_admin.release import RELEASE_DIR, STALE_MESSAGE, release_differences, typed_in
+from course_admin.release import RELEASE_DIR, ReleaseNotReady, check_handout_ready
 from course_utils.layout import ASSIGNMENT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,27 +129,12 @@ def create_exchange(term: Term) -> Path:
     return term.exchange
 
 
-def check_release(term: Term) -> None:
-    """Refuse to hand out a release that is stale or that someone typed into."""
-    from course_admin.release import generate_release
-
-    if not any(term.release_dir.glob("*.ipynb")):
-        raise TermError(f"no notebooks in {term.release_dir}: run `python3 course.py release` first")
-    edited = sorted(path.name for path in term.release_dir.glob("*.ipynb") if typed_in(path))
-    if edited:
-        raise TermError(f"{', '.join(edited)} in {term.release_dir} were changed by hand since they were "
-                        "released: students would get those changes. Run `python3 course.py release --force` "
-                        "(the changed files are kept in release-backups/).")
-    if term.release_dir == RELEASE_DIR:
-        with tempfile.TemporaryDirectory() as scratch:
-            stale = release_differences(generate_release(Path(scratch)), term.release_dir)
-        if stale:
-            raise TermError(f"{STALE_MESSAGE} (differs: {', '.join(stale)})")
-
-
 def open_term(term: Term, force: bool = False) -> str:
     """Create the exchange and release the assignment to it; ``force`` replaces an earlier release."""
-    check_release(term)
+    try:
+        check_handout_ready(term.release_dir)
+    except ReleaseNotReady as error:
+        raise TermError(str(error)) from error
     create_exchange(term)
     outbound = term.exchange / term.course_id / "outbound" / term.assignment
     if outbound.exists() and force:

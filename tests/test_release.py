@@ -153,3 +153,14 @@ def test_an_unreadable_or_unstamped_notebook_counts_as_typed_in(tmp_path):
     nbformat.write(nb, target / "03_initialization.ipynb")
     with pytest.raises(SystemExit, match=r"02_logistic_regression.ipynb, 03_initialization.ipynb"):
         release.update_release(RELEASED, target, backup_root=tmp_path / "backups")
+
+
+def test_nothing_stale_or_typed_in_is_handed_to_students(tmp_path):
+    target = released_copy(tmp_path)
+    release.check_handout_ready(target)  # the committed release is ready
+    type_into(target / "07_training.ipynb")
+    with pytest.raises(release.ReleaseNotReady, match=r"07_training.ipynb .*changed by hand.*--force"):
+        release.check_handout_ready(target)
+    release.stamp(target / "07_training.ipynb")  # as an older release would have written it
+    with pytest.raises(release.ReleaseNotReady, match=r"stale.*07_training.ipynb"):
+        release.check_handout_ready(target)
