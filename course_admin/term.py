@@ -7,8 +7,9 @@
 ``python3 course.py term return``   hand the feedback pages of the graded class back through the exchange
 
 Students fetch and submit from JupyterLab's Assignment List (or ``nbgrader fetch_assignment`` /
-``nbgrader submit``), and fetch their feedback there once it is returned. Their nbgrader
-configuration needs only the exchange's folder (:func:`student_config`).
+``nbgrader submit``), and fetch their feedback there once it is returned. ``term open`` writes
+the Jupyter configuration they need (:func:`write_student_setup`): the exchange's folder and
+the course, and the instructor's tools hidden.
 
 The course folder of the term is the one ``nbgrader_config.py`` names (the repository: its
 ``gradebook.db``, ``submitted/`` and ``exchange/`` are ignored by git); ``--exchange`` puts
@@ -31,6 +32,8 @@ from course_admin.release import RELEASE_DIR, ReleaseNotReady, check_handout_rea
 from course_utils.layout import ASSIGNMENT
 
 ROOT = Path(__file__).resolve().parent.parent
+#: where ``term open`` writes the Jupyter configuration for students (git ignores grading/)
+STUDENT_SETUP = ROOT / "grading" / "student-jupyter-config"
 
 
 class TermError(RuntimeError):
@@ -113,6 +116,21 @@ def student_config(term: Term) -> str:
     return ("c = get_config()  # noqa: F821\n"
             f"c.Exchange.root = {str(term.exchange)!r}\n"
             f"c.CourseDirectory.course_id = {term.course_id!r}\n")
+
+
+def write_student_setup(term: Term, folder: Path) -> list[Path]:
+    """Write the Jupyter configuration folder students' Jupyter needs for this term.
+
+    ``nbgrader_config.py`` (the exchange and course) and the files that hide the instructor's
+    tools (:mod:`course_admin.student_tools`): copy the folder's content to ``/etc/jupyter/`` on
+    a shared server, to ``~/.jupyter/`` for one student, or point ``JUPYTER_CONFIG_DIR`` at it.
+    """
+    from course_admin.student_tools import write_student_jupyter_config
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "nbgrader_config.py").write_text(student_config(term))
+    return [folder / "nbgrader_config.py", *write_student_jupyter_config(folder)]
 
 
 def create_exchange(term: Term) -> Path:
@@ -228,6 +246,9 @@ def main(argv=None) -> int:
     steps = parser.add_subparsers(dest="step", required=True)
     opening = steps.add_parser("open", help="create the exchange and release the assignment into it")
     opening.add_argument("--force", action="store_true", help="replace an earlier release in the exchange")
+    opening.add_argument("--student-config", type=Path, default=STUDENT_SETUP,
+                         help="where to write the Jupyter configuration students need (default "
+                              f"{STUDENT_SETUP.relative_to(ROOT)})")
     steps.add_parser("status", help="what the exchange holds")
     steps.add_parser("collect", help="copy the latest submission of every student into submitted/")
     returning = steps.add_parser("return", help="release the graded class's feedback through the exchange")
@@ -238,9 +259,10 @@ def main(argv=None) -> int:
     try:
         if args.step == "open":
             open_term(term, args.force)
+            written = write_student_setup(term, args.student_config)
             print(f"released {term.assignment} to {term.exchange} (course {term.course_id}).")
-            print("Students' Jupyter needs this nbgrader_config.py (~/.jupyter/ or /etc/jupyter/):\n")
-            print(student_config(term))
+            print(f"Students' Jupyter configuration is in {args.student_config} ({len(written)} files): copy "
+                  "its content to /etc/jupyter/ on the course's server (or ~/.jupyter/ of each student).")
         elif args.step == "status":
             print(status(term))
         elif args.step == "collect":

@@ -37,10 +37,9 @@ def fingerprint(folder: Path) -> dict[str, str]:
 class Student:
     """A student with a home folder and an nbgrader configuration of their own."""
 
-    def __init__(self, name: str, home: Path, term: Term):
+    def __init__(self, name: str, home: Path, setup: Path):
         self.name, self.home = name, home
-        (home / ".jupyter").mkdir(parents=True)
-        (home / ".jupyter" / "nbgrader_config.py").write_text(term_module.student_config(term))
+        shutil.copytree(setup, home / ".jupyter")  # what the term wrote for students
 
     def nbgrader(self, *arguments: str) -> str:
         """Run an nbgrader command as this student (as one Unix user here, so the id is given with --student)."""
@@ -75,7 +74,8 @@ def term_run(tmp_path_factory):
     term.course_root.mkdir()
     release_before = fingerprint(ROOT / "notebooks")
     run = {"term": term, "opened": term_module.open_term(term)}
-    alice, bob = (Student(name, base / "home" / name, term) for name in ("alice", "bob"))
+    run["student_setup"] = term_module.write_student_setup(term, base / "student-config")
+    alice, bob = (Student(name, base / "home" / name, base / "student-config") for name in ("alice", "bob"))
     for student in (alice, bob):
         run[f"fetch_{student.name}"] = student.nbgrader("fetch_assignment", ASSIGNMENT)
     alice.work()
@@ -103,6 +103,14 @@ def test_opening_the_term_creates_a_shared_sticky_exchange_and_releases_every_no
     assert mode & 0o777 == 0o777 and mode & 0o1000, oct(mode)
     outbound = term.exchange / term.course_id / "outbound" / ASSIGNMENT
     assert sorted(p.name for p in outbound.glob("*.ipynb")) == sorted(p.name for p in term.release_dir.glob("*.ipynb"))
+
+
+def test_the_student_setup_names_the_exchange_and_hides_the_instructor_tools(term_run):
+    files = {path.relative_to(term_run["alice"].home / ".jupyter").as_posix(): path.read_text()
+             for path in (term_run["alice"].home / ".jupyter").rglob("*") if path.is_file()}
+    assert set(files) == {"nbgrader_config.py", "labconfig/page_config.json", "jupyter_server_config.json"}
+    assert repr(str(term_run["term"].exchange)) in files["nbgrader_config.py"]
+    assert '"@jupyter/nbgrader:formgrader": true' in files["labconfig/page_config.json"]
 
 
 def test_each_student_fetched_the_release_into_their_own_home(term_run):
