@@ -1,9 +1,11 @@
 """The single writer of the course gradebook, and reading the final scores back.
 
 Workers grade into scratch gradebooks and return plain data; this module records it in
-``<workdir>/course/gradebook.db`` the way nbgrader's ``SaveAutoGrades`` would: the
-autograder's score is stored, a manual score given earlier (in formgrader) is kept and
-the cell is then flagged for review, as nbgrader does on a re-run.
+``<workdir>/course/gradebook.db`` the way nbgrader's ``SaveAutoGrades`` would, with one
+difference: the autograder's score is stored and a manual score given earlier (in
+formgrader) is kept, but a cell with a manual score is graded, so it is not flagged as
+needing a manual grade again (nbgrader flags it on a re-run; formgrader clears the flag
+when the score is given, and a re-grade must not make the class table show it waiting).
 """
 from __future__ import annotations
 
@@ -48,7 +50,8 @@ def store_outcomes(workspace: Workspace, outcomes: dict[str, StudentOutcome],
                         grade.auto_score, grade.needs_manual_grade = 0, False
                         continue
                     grade.auto_score = cell.auto_score
-                    grade.needs_manual_grade = grade.manual_score is not None or cell.auto_score is None
+                    # waits for a grader only when neither the autograder nor a grader scored it
+                    grade.needs_manual_grade = grade.manual_score is None and cell.auto_score is None
                 for comment in submission.comments:
                     if comment.name in notebook.comments:
                         comment.auto_comment = notebook.comments[comment.name]
@@ -56,8 +59,21 @@ def store_outcomes(workspace: Workspace, outcomes: dict[str, StudentOutcome],
             gradebook.db.commit()
 
 
+def waits_for_grader(grade) -> bool:
+    """Whether an nbgrader ``Grade`` still waits for a grader: flagged, and no manual score yet.
+
+    A cell that a grader scored counts as graded even when nbgrader flagged it for review
+    (its own autograder does so on every re-run of a cell with a manual score).
+    """
+    return bool(grade.needs_manual_grade) and grade.manual_score is None
+
+
 def read_scores(workspace: Workspace, students: list[str]) -> list[NotebookScore]:
-    """Score of every expected notebook of ``students``, from the course gradebook."""
+    """Score of every expected notebook of ``students``, from the course gradebook.
+
+    Scores include the manual scores given in formgrader; ``needs_manual_grade`` is True
+    when some cell of the notebook waits for a grader (see :func:`waits_for_grader`).
+    """
     from nbgrader.api import Gradebook
 
     scores = []
@@ -66,6 +82,7 @@ def read_scores(workspace: Workspace, students: list[str]) -> list[NotebookScore
             for name in workspace.expected_notebooks():
                 notebook = name[: -len(".ipynb")]
                 submission = gradebook.find_submission_notebook(notebook, workspace.assignment, student)
+                waiting = any(waits_for_grader(grade) for grade in submission.grades)
                 scores.append(NotebookScore(student, notebook, float(submission.score),
-                                            float(submission.max_score), bool(submission.needs_manual_grade)))
+                                            float(submission.max_score), waiting))
     return scores
