@@ -157,8 +157,13 @@ def grade_class(course_root, assignment: str, submissions, workdir, workers: int
 
 
 def regenerate_feedback(course_root, assignment: str, workdir, students: list[str] | None = None,
-                        settings: GradingSettings | None = None) -> dict[str, list[Path]]:
-    """Rewrite the feedback pages from the course gradebook (after manual grading in formgrader)."""
+                        settings: GradingSettings | None = None,
+                        log_lines: list[str] | None = None) -> dict[str, list[Path]]:
+    """Rewrite the feedback pages from the course gradebook (after manual grading in formgrader).
+
+    Only HTML is rendered, no kernel runs. ``students`` defaults to every autograded student;
+    one without autograded notebooks gets no pages. nbgrader's messages are appended to ``log_lines``.
+    """
     from .feedback import generate_feedback
     from .settings import load_course_config, nbgrader_config
 
@@ -168,4 +173,5 @@ def regenerate_feedback(course_root, assignment: str, workdir, students: list[st
     if students is None:
         students = sorted(path.name for path in workspace.autograded_root.iterdir() if path.is_dir()) \
             if workspace.autograded_root.exists() else []
-    return {student: generate_feedback(config, workspace, student) for student in students}
+    return {student: generate_feedback(config, workspace, student, log_lines) for student in students
+            if workspace.autograded_dir(student).is_dir()}

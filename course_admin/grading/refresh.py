@@ -107,18 +107,15 @@ FEEDBACK_LOG = "feedback.log"
 def write_feedback(course_root: Path, graded: GradedClass) -> dict[str, list[Path]]:
     """Write the feedback pages of every graded student from the course gradebook; return them.
 
-    As :func:`.engine.regenerate_feedback`, with nbgrader's messages kept in
-    ``logs/feedback.log`` (why a page is missing). Only HTML is rendered: no kernel runs.
+    :func:`.engine.regenerate_feedback`, with nbgrader's messages kept in ``logs/feedback.log``
+    (why a page is missing). Only HTML is rendered: no kernel runs.
     """
-    from .feedback import generate_feedback
-    from .settings import GradingSettings, load_course_config, nbgrader_config
+    from .engine import regenerate_feedback
 
     workspace = graded.workspace
-    config = nbgrader_config(load_course_config(Path(course_root)), workspace.course_dir,
-                             workspace.db_url, GradingSettings())
     log_lines: list[str] = []
-    pages = {student: generate_feedback(config, workspace, student, log_lines)
-             for student in graded.students if workspace.autograded_dir(student).is_dir()}
+    pages = regenerate_feedback(course_root, workspace.assignment, workspace.workdir, graded.students,
+                                log_lines=log_lines)
     workspace.logs_dir.mkdir(parents=True, exist_ok=True)
     (workspace.logs_dir / FEEDBACK_LOG).write_text("\n".join(log_lines) + "\n")
     return pages
