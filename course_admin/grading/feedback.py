@@ -245,6 +245,9 @@ class RedactHiddenTests(NbGraderPreprocessor):
 def generate_feedback(config, workspace, student: str, log_lines: list[str] | None = None) -> list[Path]:
     """Write the feedback pages of ``student`` from the autograded notebooks; return their paths.
 
+    Each page opens with a summary of the grades and renders its maths as MathML, with no
+    script and nothing fetched from the network (:mod:`.feedback_page`).
+
     Parameters
     ----------
     config : traitlets Config
@@ -257,14 +260,17 @@ def generate_feedback(config, workspace, student: str, log_lines: list[str] | No
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.converters import GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
-    from nbgrader.preprocessors import GetGrades
     from traitlets.config import Config
 
+    from .feedback_page import FeedbackExporter, FeedbackSummary, GetGradesWithStatus
     from .workspace import capture_log
 
     own = Config()
     own.merge(config)
-    own.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, CSSHTMLHeaderPreprocessor]
+    # the summary is built from what redaction left: it comes after RedactHiddenTests
+    own.GenerateFeedback.preprocessors = [GetGradesWithStatus, RedactHiddenTests, FeedbackSummary,
+                                          CSSHTMLHeaderPreprocessor]
+    own.GenerateFeedback.exporter_class = FeedbackExporter  # summary first, MathML, no script
     own.RedactHiddenTests.source_dir = str(workspace.source_dir)
     own.RedactHiddenTests.release_dir = str(workspace.release_dir)
     own.HTMLExporter.template_name = "feedback"
