@@ -45,10 +45,9 @@ class GetGradesWithStatus(GetGrades):
     """
 
     def _get_score(self, cell, resources):
+        super()._get_score(cell, resources)
         grade = self.gradebook.find_grade(cell.metadata["nbgrader"]["grade_id"], self.notebook_id,
                                           self.assignment_id, self.student_id)
-        cell.metadata.nbgrader["score"] = grade.score
-        cell.metadata.nbgrader["points"] = grade.max_score
         status = "graded" if grade.manual_score is not None else "waiting" if grade.needs_manual_grade else "auto"
         resources.setdefault(GRADE_STATUS, {})[cell.metadata["nbgrader"]["grade_id"]] = status
 
