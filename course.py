@@ -144,6 +144,12 @@ def main(argv: list[str]) -> int:
         ensure_bubblewrap()
     env = task_environment()
     command = [str(PYTHON), "-m", *TASKS[task], *arguments]
+    if os.name == "posix":
+        # the task takes this process's place: Ctrl-C reaches it alone (JupyterLab then stops its kernels)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.chdir(ROOT)
+        os.execve(command[0], command, env)
     try:
         return subprocess.run(command, cwd=ROOT, env=env).returncode
     except KeyboardInterrupt:
