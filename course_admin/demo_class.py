@@ -128,15 +128,22 @@ _subprocess.Popen([_sys.executable, "-c", "import glob, time\\nwhile True:\\n   
                   start_new_session=True, stdout=_subprocess.DEVNULL, stderr=_subprocess.DEVNULL)
 '''
 COPY_SOLUTION = '''    import json, os
-    for folder, _, files in os.walk("/"):
-        if "04_forward_propagation.ipynb" in files and not folder.startswith("/proc"):
-            for cell in json.load(open(os.path.join(folder, "04_forward_propagation.ipynb")))["cells"]:
-                text = "".join(cell["source"])
-                if "def forward_propagation" in text and "BEGIN SOLUTION" in text:
-                    scope = {}
-                    exec(text, scope)
-                    return scope["forward_propagation"](X, parameters)
-    raise NotImplementedError
+    if not hasattr(forward_propagation, "found"):  # search the disk (system folders aside) once per kernel
+        forward_propagation.found = None
+        for folder, subfolders, files in os.walk("/"):
+            if folder == "/":
+                subfolders[:] = [name for name in subfolders if name not in ("proc", "sys", "dev", "usr")]
+            if "04_forward_propagation.ipynb" in files:
+                for cell in json.load(open(os.path.join(folder, "04_forward_propagation.ipynb")))["cells"]:
+                    text = "".join(cell["source"])
+                    marked = any(line.strip() == "### BEGIN SOLUTION" for line in text.splitlines())
+                    if "def forward_propagation" in text and marked:  # the instructor's, not this one
+                        forward_propagation.found = text
+    if forward_propagation.found is None:
+        raise NotImplementedError
+    scope = {}
+    exec(forward_propagation.found, scope)
+    return scope["forward_propagation"](X, parameters)
 '''
 # attacks on the interpreter's machinery, each hiding a wrong answer
 HIDE_ASSERTIONS = '''
