@@ -11,6 +11,7 @@ release did not write, is never overwritten or deleted silently: without ``--for
 release stops and names it; with ``--force`` it is kept in ``release-backups/<time>/`` first.
 """
 import argparse
+import atexit
 import hashlib
 import json
 import shutil
@@ -45,34 +46,53 @@ def stamp(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def sources_fingerprint() -> str:
+    """SHA-256 of ``nbgrader_config.py`` and every file of ``source_solutions/``: what a release is made from."""
+    digest = hashlib.sha256((ROOT / "nbgrader_config.py").read_bytes())
+    for path in sorted((ROOT / "source_solutions").rglob("*")):
+        if path.is_file() and not {".ipynb_checkpoints", "__pycache__"} & set(path.parts):
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+#: sources fingerprint -> a release generated from them by this process (nbgrader takes seconds)
+_GENERATED: dict[str, Path] = {}
+
+
+def _run_generate_assignment() -> Path:
+    """Generate and stamp a release of the current sources in a scratch folder; return its assignment folder."""
+    scratch = Path(tempfile.mkdtemp(prefix="release-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    shutil.copy2(ROOT / "nbgrader_config.py", scratch)
+    shutil.copytree(ROOT / "source_solutions", scratch / "source_solutions",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    command = [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force", "--log-level=WARN"]
+    result = subprocess.run(command, cwd=scratch, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"nbgrader generate_assignment failed with exit code {result.returncode}")
+    generated = scratch / "notebooks" / ASSIGNMENT
+    for path in generated.glob("*.ipynb"):
+        stamp(path)
+    return generated
+
+
 def generate_release(destination_root: Path) -> Path:
     """Run ``nbgrader generate_assignment`` into ``destination_root/<assignment>`` and return that folder.
 
     The course is copied to a scratch folder first, so the gradebook and exchange of the
-    real course are not touched. An existing ``destination_root/<assignment>`` is replaced:
-    use :func:`update_release` for a folder people may have typed in.
+    real course are not touched; a release of the same sources made earlier by this process
+    is reused. An existing ``destination_root/<assignment>`` is replaced: use
+    :func:`update_release` for a folder people may have typed in.
     """
-    scratch = Path(tempfile.mkdtemp(prefix="release-"))
-    try:
-        shutil.copy2(ROOT / "nbgrader_config.py", scratch)
-        shutil.copytree(ROOT / "source_solutions", scratch / "source_solutions",
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        command = [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT,
-                   "--force", "--log-level=WARN"]
-        result = subprocess.run(command, cwd=scratch, capture_output=True, text=True)
-        if result.returncode != 0:
-            sys.stderr.write(result.stdout + result.stderr)
-            raise SystemExit(f"nbgrader generate_assignment failed with exit code {result.returncode}")
-        generated = scratch / "notebooks" / ASSIGNMENT
-        for path in generated.glob("*.ipynb"):
-            stamp(path)
-        target = Path(destination_root) / ASSIGNMENT
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(generated, target)
-        return target
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    fingerprint = sources_fingerprint()
+    if fingerprint not in _GENERATED or not _GENERATED[fingerprint].is_dir():
+        _GENERATED[fingerprint] = _run_generate_assignment()
+    target = Path(destination_root) / ASSIGNMENT
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(_GENERATED[fingerprint], target)
+    return target
 
 
 def typed_in(path: Path, fresh: Path | None = None) -> bool:

@@ -164,3 +164,16 @@ def test_nothing_stale_or_typed_in_is_handed_to_students(tmp_path):
     release.stamp(target / "07_training.ipynb")  # as an older release would have written it
     with pytest.raises(release.ReleaseNotReady, match=r"stale.*07_training.ipynb"):
         release.check_handout_ready(target)
+
+
+def test_a_release_is_made_again_when_a_source_changes(tmp_path, monkeypatch):
+    first = release.sources_fingerprint()
+    assert release.sources_fingerprint() == first
+    copy = tmp_path / "source_solutions"
+    shutil.copytree(SOURCES.parent, copy)
+    shutil.copy2(ROOT / "nbgrader_config.py", tmp_path)
+    monkeypatch.setattr(release, "ROOT", tmp_path)
+    assert release.sources_fingerprint() == first  # same content, same fingerprint
+    notebook = copy / ASSIGNMENT / "05_cost.ipynb"
+    notebook.write_text(notebook.read_text().replace("Why cross-entropy", "Why the cross-entropy", 1))
+    assert release.sources_fingerprint() != first
