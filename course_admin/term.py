@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_admin.grading.intake import EXCHANGE_FILES
+from course_admin.grading.workspace import Workspace
 from course_admin.release import RELEASE_DIR, ReleaseNotReady, check_handout_ready
 from course_utils.layout import ASSIGNMENT
 
@@ -179,8 +180,9 @@ def collect(term: Term) -> list[str]:
     return sorted(path.parent.name for path in term.submitted_root.glob(f"*/{term.assignment}") if path.is_dir())
 
 
-def _graded_timestamp(workdir: Path, student: str, assignment: str) -> str | None:
-    stamp = workdir / "course" / "submitted" / student / assignment / "timestamp.txt"
+def _timestamp(folder: Path) -> str | None:
+    """The content of nbgrader's ``timestamp.txt`` in ``folder``, or None."""
+    stamp = folder / "timestamp.txt"
     return stamp.read_text().strip() if stamp.is_file() else None
 
 
@@ -195,11 +197,11 @@ def return_feedback(term: Term, workdir: Path) -> tuple[list[str], list[str]]:
     (returned, skipped) : list of str, list of str
         Students whose feedback was released, and one line per student left out.
     """
-    feedback_root = Path(workdir) / "course" / "feedback"
-    students = sorted(path.parent.name for path in feedback_root.glob(f"*/{term.assignment}")
+    graded = Workspace(Path(workdir), term.assignment)
+    students = sorted(path.parent.name for path in graded.feedback_root.glob(f"*/{term.assignment}")
                       if any(path.glob("*.html")))
     if not students:
-        raise TermError(f"no feedback pages in {feedback_root}: grade the collected class first "
+        raise TermError(f"no feedback pages in {graded.feedback_root}: grade the collected class first "
                         f"(python3 course.py grade --submissions {term.submitted_root})")
     returned, skipped = [], []
     with tempfile.TemporaryDirectory(prefix="feedback-") as staging:
@@ -210,11 +212,11 @@ def return_feedback(term: Term, workdir: Path) -> tuple[list[str], list[str]]:
                 skipped.append(f"{student}: not submitted through the exchange (no {' or '.join(missing)} "
                                f"in {collected})")
                 continue
-            if _graded_timestamp(Path(workdir), student, term.assignment) != (collected / "timestamp.txt").read_text().strip():
+            if _timestamp(graded.submitted_dir(student)) != _timestamp(collected):
                 skipped.append(f"{student}: the graded submission is not the one collected last: grade again")
                 continue
             pages = Path(staging) / student / term.assignment
-            shutil.copytree(feedback_root / student / term.assignment, pages)
+            shutil.copytree(graded.feedback_dir(student), pages)
             for name in EXCHANGE_FILES:
                 shutil.copy2(collected / name, pages / name)
             returned.append(student)
