@@ -11,7 +11,13 @@ modified), grade them in parallel with nbgrader in ``<workdir>/course`` (its SQL
 is ``<workdir>/course/gradebook.db``), write feedback without hidden tests or solutions and
 ``<workdir>/reports/grades.csv``, and print the scores with the submissions that need
 attention and why. The exit code is 0 when every submission was graded, problems included;
-it is 1 only when the pipeline itself could not run.
+1 when the pipeline itself could not run, 2 when it refused to (no isolation, a worker with
+another environment, no scheduler at ``--scheduler``, a bad ``--db``), 3 when every worker of
+the cluster left halfway (what was graded is kept).
+
+``--scheduler tcp://HOST:PORT`` grades on a Dask cluster instead of this machine's cores;
+``--db postgresql://...`` keeps the course gradebook on a PostgreSQL server (README: Grading
+on a cluster).
 
 The course's own demonstration cells (training runs, sweeps, figures) that a student left
 unchanged grade nothing and are not run; ``--run-course-demos`` runs them too: slower, but the
@@ -42,7 +48,7 @@ def cell_scores(workdir: Path, students: list[str]) -> dict[str, dict[str, tuple
     from nbgrader.api import Gradebook
 
     scores = {}
-    with Gradebook(Workspace(Path(workdir), ASSIGNMENT).db_url) as gradebook:
+    with Gradebook(Workspace(Path(workdir).resolve(), ASSIGNMENT).db_url) as gradebook:
         for student in students:
             submission = gradebook.find_submission(ASSIGNMENT, student)
             scores[student] = {grade.name: (float(grade.score), float(grade.max_score))
@@ -70,8 +76,8 @@ def demo_verdicts(demo_students, scores) -> dict[str, str]:
     return verdicts
 
 
-def run_demo(workdir: Path, workers: int, timeout: int, run_course_demos: bool = False,
-             sandbox: bool = True) -> int:
+def run_demo(workdir: Path, workers: int | None, timeout: int, run_course_demos: bool = False,
+             sandbox: bool = True, scheduler: str | None = None, database: str | None = None) -> int:
     """Grade the demonstration class and show that every student scored as intended."""
     from course_admin.demo_class import write_demo_class
 
@@ -86,7 +92,7 @@ def run_demo(workdir: Path, workers: int, timeout: int, run_course_demos: bool =
     report = grade_class(ROOT, ASSIGNMENT, submitted, workdir / "grading", workers,
                          settings=GradingSettings(timeout=timeout, run_course_demos=run_course_demos,
                                                   sandbox=sandbox),
-                         layout="nbgrader")
+                         layout="nbgrader", scheduler=scheduler, database=database)
     print(report.table())
     scores = cell_scores(workdir / "grading", [d.variant.student for d in demo_students])
     verdicts = demo_verdicts(demo_students, scores)
@@ -99,8 +105,9 @@ def run_demo(workdir: Path, workers: int, timeout: int, run_course_demos: bool =
     return 0 if not any(verdicts.values()) else 1
 
 
-def run_class(submissions: Path, layout: str, workdir: Path, workers: int, timeout: int | None,
-              run_course_demos: bool = False, sandbox: bool = True) -> int:
+def run_class(submissions: Path, layout: str, workdir: Path, workers: int | None, timeout: int | None,
+              run_course_demos: bool = False, sandbox: bool = True, scheduler: str | None = None,
+              database: str | None = None) -> int:
     """Grade a real class."""
     if not submissions.is_dir():
         print(f"{submissions} is not a folder: pass the folder that holds the submissions.", file=sys.stderr)
@@ -108,16 +115,19 @@ def run_class(submissions: Path, layout: str, workdir: Path, workers: int, timeo
     report = grade_class(ROOT, ASSIGNMENT, submissions, workdir, workers,
                          settings=GradingSettings(timeout=timeout, run_course_demos=run_course_demos,
                                                   sandbox=sandbox),
-                         layout=layout)
+                         layout=layout, scheduler=scheduler, database=database)
     print(report.table())
     _print_outputs(report)
     return 0
 
 
 def _print_outputs(report) -> None:
-    print(f"\nGraded in {report.seconds:.0f} s with {report.workers} workers.")
+    where = (f"{report.workers} local workers" if report.cluster == "local"
+             else f"the Dask cluster at {report.cluster}")
+    print(f"\nGraded in {report.seconds:.0f} s on {where}.")
     print(f"Grades: {report.grades_csv}")
-    print(f"Gradebook and feedback: {report.workdir}")
+    print(f"Gradebook: {report.gradebook}")
+    print(f"Graded notebooks and feedback: {report.workdir}")
 
 
 def main(argv=None) -> int:
@@ -136,8 +146,15 @@ def main(argv=None) -> int:
     grade.add_argument("--timeout", type=int, default=None,
                        help="seconds a cell may run (default: nbgrader_config.py's Execute.timeout)")
     for sub in (demo, grade):
-        sub.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
-                         help=f"grading processes (default {DEFAULT_WORKERS}: one per core)")
+        sub.add_argument("--workers", type=int, default=None,
+                         help=f"grading processes on this machine (default {DEFAULT_WORKERS}: one per core); "
+                              "with --scheduler, use at most this many of the cluster's workers (default all)")
+        sub.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                         help="grade on the Dask cluster of this scheduler instead of this machine "
+                              "(README: Grading on a cluster)")
+        sub.add_argument("--db", metavar="URL",
+                         help="the course gradebook: postgresql://USER@HOST:PORT/DATABASE, or sqlite for the "
+                              "work folder's own file (default: what this work folder used last, SQLite at first)")
         sub.add_argument("--run-course-demos", action="store_true",
                          help="also run the course's demonstration cells the students left unchanged: "
                               "slower, but the autograded notebooks and feedback then carry every figure "
@@ -146,18 +163,26 @@ def main(argv=None) -> int:
                          help="grade without confining the kernels (where bubblewrap cannot run): submitted "
                               "code then runs with your rights; the report says so")
     args = parser.parse_args(argv)
-    from course_admin.grading.engine import IsolationUnavailable
+    from course_admin.grading.cluster import ClusterUnavailable, NoWorkersLeft
+    from course_admin.grading.database import BadDatabaseURL
+    from course_admin.grading.remote import EnvironmentMismatch
+    from course_admin.grading.sandbox import IsolationUnavailable
 
+    workers = args.workers if args.workers is not None or args.scheduler else DEFAULT_WORKERS
     try:
         if args.command == "demo":
-            return run_demo(args.workdir.resolve(), args.workers, args.timeout, args.run_course_demos,
-                            not args.no_sandbox)
+            return run_demo(args.workdir.resolve(), workers, args.timeout, args.run_course_demos,
+                            not args.no_sandbox, args.scheduler, args.db)
         layout = "nbgrader" if args.submissions else "zips"
         return run_class((args.submissions or args.zips).resolve(), layout, args.workdir.resolve(),
-                         args.workers, args.timeout, args.run_course_demos, not args.no_sandbox)
-    except IsolationUnavailable as error:
+                         workers, args.timeout, args.run_course_demos, not args.no_sandbox, args.scheduler,
+                         args.db)
+    except (IsolationUnavailable, EnvironmentMismatch, ClusterUnavailable, BadDatabaseURL) as error:
         print(error, file=sys.stderr)
         return 2
+    except NoWorkersLeft as error:
+        print(error, file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Callable
 
 from .intake import IntakeResult, RawSubmission, collect_folder, collect_zips, sanitise_class
 from .report import ClassReport, build_students, write_grades_csv, write_report_json
+from .database import describe
+from .sandbox import IsolationUnavailable
 from .settings import GradingSettings
-from .worker import GradingJob, StudentOutcome
+from .worker import StudentOutcome
 from .workspace import Workspace, prepare_workspace
 
 
@@ -41,15 +44,18 @@ def sanitise(workspace: Workspace, submissions: list[RawSubmission]) -> dict[str
 
 
 def autograde(course_root: Path, workspace: Workspace, students: list[str], settings: GradingSettings,
-              workers: int = 2, progress=None) -> dict[str, StudentOutcome]:
-    """Autograde the sanitised submissions of ``students`` with ``workers`` processes.
+              workers: int | None = 2, scheduler: str | None = None,
+              on_graded: Callable[[StudentOutcome], None] | None = None) -> dict[str, StudentOutcome]:
+    """Autograde the sanitised submissions of ``students`` on Dask (see :mod:`.cluster`).
 
-    ``progress(outcome)`` is called as each student is done (for a progress line).
+    ``workers``: processes of the local cluster, or at most this many of the ``scheduler``'s
+    workers. ``on_graded(outcome)`` is called as each student is done (to store it at once).
     """
-    from .parallel import grade_students
+    from .bundle import build_bundle
+    from .cluster import grade_students
 
-    job = GradingJob(str(Path(course_root).resolve()), str(workspace.workdir), workspace.assignment, settings)
-    return grade_students(job, students, workers, progress)
+    bundle = build_bundle(Path(course_root), workspace, settings)
+    return grade_students(bundle, workspace, students, workers=workers, scheduler=scheduler, on_graded=on_graded)
 
 
 def store(workspace: Workspace, outcomes: dict[str, StudentOutcome],
@@ -81,10 +87,6 @@ def export(report: ClassReport, workspace: Workspace) -> ClassReport:
     return report
 
 
-class IsolationUnavailable(RuntimeError):
-    """Grading was asked to confine kernels on a machine where bubblewrap cannot."""
-
-
 def confirm_isolation(settings: GradingSettings) -> str:
     """The report's line on isolation; raises :class:`IsolationUnavailable` when it was asked for and cannot work."""
     from .sandbox import check
@@ -101,8 +103,18 @@ def confirm_isolation(settings: GradingSettings) -> str:
     return "Isolated: every kernel ran confined by bubblewrap (its notebooks, a scratch folder, no network)."
 
 
-def grade_class(course_root, assignment: str, submissions, workdir, workers: int = 2, *,
-                settings: GradingSettings | None = None, layout: str = "auto", progress=None) -> ClassReport:
+def cluster_isolation(settings: GradingSettings) -> str:
+    """The report's line on isolation when grading on a cluster: every worker checks its own (:mod:`.remote`)."""
+    if not settings.sandbox:
+        return confirm_isolation(settings)
+    return ("Isolated: every kernel ran confined by bubblewrap on its worker (its notebooks, a scratch folder, "
+            "no network); each worker checked before grading.")
+
+
+def grade_class(course_root, assignment: str, submissions, workdir, workers: int | None = 2, *,
+                settings: GradingSettings | None = None, layout: str = "auto", scheduler: str | None = None,
+                database: str | None = None, progress: Callable[[StudentOutcome], None] | None = None
+                ) -> ClassReport:
     """Grade a whole class; never modifies ``course_root`` or ``submissions``.
 
     Parameters
@@ -117,20 +129,33 @@ def grade_class(course_root, assignment: str, submissions, workdir, workers: int
     workdir : path
         Where everything is written (see :mod:`.workspace`); reuse it to re-grade (the
         gradebook, with any manual grades, is kept).
-    workers : int
-        Grading processes (2 cores here: 2).
+    workers : int or None
+        Worker processes of the local Dask cluster (2 cores here: 2); with ``scheduler``, at
+        most this many of its workers (None: all).
     settings : GradingSettings, optional
         Time, memory and output limits; defaults to :class:`GradingSettings()`.
     layout : str
         ``auto`` (zip or notebook files at the top level mean LMS downloads), ``nbgrader`` or ``zips``.
+    scheduler : str, optional
+        Grade on the Dask cluster of this scheduler (``tcp://host:port``) instead of this machine.
+    database : str, optional
+        The course gradebook's URL (``postgresql://...``, see :mod:`.database`); None keeps the
+        one ``workdir`` used before, the embedded SQLite file at first.
     progress : callable, optional
-        Called with each student's ``StudentOutcome`` (``.student``, ``.seconds``) as it is graded.
+        Called with each student's ``StudentOutcome`` (``.student``, ``.seconds``) once it is stored.
 
     Returns
     -------
     ClassReport
         Scores, problems and paths; ``report.table()`` prints it.
+
+    Raises
+    ------
+    NoWorkersLeft
+        Every worker left halfway (:mod:`.cluster`): the students graded until then are stored.
     """
+    from .store import GradebookWriter
+
     started = time.perf_counter()
     phases: dict[str, float] = {}
 
@@ -138,18 +163,26 @@ def grade_class(course_root, assignment: str, submissions, workdir, workers: int
         phases[phase] = round(time.perf_counter() - started - sum(phases.values()), 2)
 
     settings = settings or GradingSettings()
-    isolation = confirm_isolation(settings)
-    workspace = prepare_workspace(Path(course_root), assignment, Path(workdir), settings)
+    isolation = confirm_isolation(settings) if scheduler is None else cluster_isolation(settings)
+    workspace = prepare_workspace(Path(course_root), assignment, Path(workdir), settings, database)
     lap("prepare")
     raw, unassigned = collect_submissions(Path(submissions), assignment, settings, layout)
     intake = sanitise(workspace, raw)
+    timestamps = {submission.student: submission.timestamp for submission in raw}
     lap("intake")
-    outcomes = autograde(Path(course_root), workspace, sorted(intake), settings, workers, progress)
+    with GradebookWriter(workspace) as gradebook:
+        def on_graded(outcome: StudentOutcome) -> None:
+            gradebook.record(outcome, timestamps.get(outcome.student))
+            if progress is not None:
+                progress(outcome)
+
+        outcomes = autograde(Path(course_root), workspace, sorted(intake), settings, workers, scheduler, on_graded)
     lap("autograde")
-    store(workspace, outcomes, raw)
     report = build_report(workspace, intake, outcomes, unassigned)
     lap("store")
     report.workers = workers
+    report.cluster = scheduler or "local"
+    report.gradebook = describe(workspace.database)
     report.isolation = isolation
     report.phase_seconds = phases
     report.seconds = round(time.perf_counter() - started, 2)

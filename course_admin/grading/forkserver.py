@@ -74,6 +74,8 @@ MAX_RESTARTS = 3
 # the provisioner of this process uses them when set (see start_server and confine)
 _SERVER: "ForkServer | None" = None
 _SANDBOX: "Sandbox | None" = None
+#: where kernels' and fork servers' standard output and error go (None: inherited), see route_output
+_OUTPUT = None
 
 #: environment variables a grading kernel keeps from its manager's (the rest of the grader's stays out)
 _KERNEL_VARIABLES = ("PATH", "LANG", "LANGUAGE", "TZ", "JPY_PARENT_PID", "JPY_SESSION_NAME")
@@ -251,11 +253,20 @@ def start_server(launcher_prefix: list[str], env: dict[str, str],
         server_env = sandboxed_environment(env)
         command = sandbox.command(command, server_env)
     process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=server_env, stdin=subprocess.DEVNULL,
-                               cwd="/", start_new_session=True)
+                               stdout=_OUTPUT, stderr=_OUTPUT, cwd="/", start_new_session=True)
     theirs.close()
     ours.settimeout(REPLY_TIMEOUT)
     _SERVER = ForkServer(process, ours, list(launcher_prefix), dict(env), tuple(modules), restarts, sandbox)
     return _SERVER
+
+
+def route_output(file) -> None:
+    """Send the stray output of the kernels started from now on (and of their fork server) to ``file``.
+
+    None: they inherit this process's standard output and error.
+    """
+    global _OUTPUT
+    _OUTPUT = file
 
 
 def confine(sandbox: "Sandbox | None") -> None:
@@ -348,7 +359,8 @@ class ForkingProvisioner(LocalProvisioner):
         command = sandbox.command(list(cmd), env) if sandbox is not None else list(cmd)
         # in a sandbox, the process is bubblewrap's: killing it ends its whole sandbox
         self.process = subprocess.Popen(command, env=env, cwd=None if sandbox is not None else cwd,
-                                        stdin=subprocess.DEVNULL, start_new_session=True,
+                                        stdin=subprocess.DEVNULL, stdout=_OUTPUT, stderr=_OUTPUT,
+                                        start_new_session=True,
                                         pass_fds=[self.monitor.kernel_fd])
         self.pid = self.pgid = self.process.pid
         self.monitor.kernel_started()

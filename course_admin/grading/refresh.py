@@ -52,12 +52,12 @@ class GradedClass:
 def load_graded_class(workdir: Path) -> GradedClass:
     """The graded class in ``workdir``; raises :class:`NoGradedClass` saying what to run when there is none."""
     workdir = Path(workdir).resolve()
-    gradebook = workdir / "course" / "gradebook.db"
     report_path = workdir / "reports" / "report.json"
     grade_first = ("grade the class first: python3 course.py grade --submissions DIR (or --zips DIR) "
                    f"--workdir {workdir}, or pass the --workdir of a class you graded")
-    if not gradebook.is_file():
-        raise NoGradedClass(f"{workdir} holds no graded class (no course/gradebook.db): {grade_first}.")
+    if not Workspace(workdir, "").has_gradebook:
+        raise NoGradedClass(f"{workdir} holds no graded class (no course/gradebook.db, no gradebook-url): "
+                            f"{grade_first}.")
     if not report_path.is_file():
         raise NoGradedClass(f"{workdir} has a gradebook but no reports/report.json, so it was not graded "
                             f"by course.py: {grade_first}.")
@@ -95,7 +95,9 @@ def rebuild_report(graded: GradedClass, feedback: dict[str, list[Path]]) -> Clas
     report = ClassReport(graded.workspace.assignment, build_students(scores, statuses, problems, pages, seconds),
                          list(previous.get("unassigned_files", [])), str(graded.workspace.workdir))
     report.seconds = float(previous.get("seconds", 0.0))
-    report.workers = int(previous.get("workers", 1))
+    report.workers = previous.get("workers", 1)
+    report.cluster = previous.get("cluster", "local")
+    report.gradebook = previous.get("gradebook", "")
     report.isolation = previous.get("isolation", "")
     report.phase_seconds = dict(previous.get("phase_seconds", {}))
     return report

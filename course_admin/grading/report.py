@@ -74,7 +74,12 @@ class ClassReport:
         Path of the exported grades.
     seconds : float
         Wall-clock time of the whole run.
-    workers : int
+    workers : int or None
+        Worker processes of the local cluster, or the most used of a scheduler's (None: all).
+    cluster : str
+        ``local``, or the address of the Dask scheduler graded on.
+    gradebook : str
+        The course gradebook's URL (password hidden).
     isolation : str
         How the kernels were confined (from :func:`.sandbox.check`), or that they were not.
     phase_seconds : dict
@@ -87,7 +92,9 @@ class ClassReport:
     workdir: str = ""
     grades_csv: str = ""
     seconds: float = 0.0
-    workers: int = 1
+    workers: int | None = 1
+    cluster: str = "local"
+    gradebook: str = ""
     isolation: str = ""
     phase_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -154,6 +161,8 @@ class ClassReport:
             "grades_csv": self.grades_csv,
             "seconds": self.seconds,
             "workers": self.workers,
+            "cluster": self.cluster,
+            "gradebook": self.gradebook,
             "isolation": self.isolation,
             "phase_seconds": self.phase_seconds,
             "unassigned_files": self.unassigned_files,

@@ -57,6 +57,10 @@ _ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localt
         "/etc/passwd", "/etc/group")
 
 
+class IsolationUnavailable(RuntimeError):
+    """Grading was asked to confine kernels on a machine where bubblewrap cannot."""
+
+
 @dataclass(frozen=True)
 class KernelLimits:
     """Hard resource limits of every grading kernel, set before submitted code runs.

@@ -1,11 +1,12 @@
 """The single writer of the course gradebook, and reading the final scores back.
 
 Workers grade into scratch gradebooks and return plain data; this module records it in
-``<workdir>/course/gradebook.db`` the way nbgrader's ``SaveAutoGrades`` would, with one
-difference: the autograder's score is stored and a manual score given earlier (in
-formgrader) is kept, but a cell with a manual score is graded, so it is not flagged as
-needing a manual grade again (nbgrader flags it on a re-run; formgrader clears the flag
-when the score is given, and a re-grade must not make the class table show it waiting).
+the course gradebook (``<workdir>/course/gradebook.db``, or the server of ``--db``) the way
+nbgrader's ``SaveAutoGrades`` would, with one difference: the autograder's score is stored
+and a manual score given earlier (in formgrader) is kept, but a cell with a manual score is
+graded, so it is not flagged as needing a manual grade again (nbgrader flags it on a
+re-run; formgrader clears the flag when the score is given, and a re-grade must not make the
+class table show it waiting).
 """
 from __future__ import annotations
 
@@ -27,19 +28,39 @@ class NotebookScore:
     needs_manual_grade: bool
 
 
-def store_outcomes(workspace: Workspace, outcomes: dict[str, StudentOutcome],
-                   timestamps: dict[str, str | None] | None = None) -> None:
-    """Record every student's grades, comments and late penalties in the course gradebook."""
-    from nbgrader.api import Gradebook
+class GradebookWriter:
+    """The course gradebook, open for recording outcomes one student at a time (a context manager).
 
-    timestamps = timestamps or {}
-    assignment = workspace.assignment
-    with Gradebook(workspace.db_url) as gradebook, warnings.catch_warnings():
+    Each :meth:`record` is committed at once: what was graded is kept when a run stops halfway.
+    """
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self._gradebook = None
+        self._warnings = None
+
+    def __enter__(self) -> "GradebookWriter":
+        from nbgrader.api import Gradebook
+
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
         # nbgrader's own "SAWarning: Object ... not in session" when a submission is created: harmless
         warnings.filterwarnings("ignore", message=".*not in session.*")
-        for student, outcome in outcomes.items():
+        self._gradebook = Gradebook(self.workspace.db_url)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self._gradebook.close()
+        finally:
+            self._warnings.__exit__(*exc_info)
+
+    def record(self, outcome: StudentOutcome, timestamp: str | None = None) -> None:
+        """Store ``outcome``'s grades, comments and late penalties, with nbgrader's submission ``timestamp``."""
+        gradebook, assignment, student = self._gradebook, self.workspace.assignment, outcome.student
+        try:
             gradebook.update_or_create_student(student)
-            extra = {"timestamp": timestamps[student]} if timestamps.get(student) else {}
+            extra = {"timestamp": timestamp} if timestamp else {}
             gradebook.update_or_create_submission(assignment, student, **extra)
             for notebook in outcome.notebooks:
                 submission = gradebook.find_submission_notebook(notebook.notebook, assignment, student)
@@ -57,6 +78,18 @@ def store_outcomes(workspace: Workspace, outcomes: dict[str, StudentOutcome],
                         comment.auto_comment = notebook.comments[comment.name]
                 submission.late_submission_penalty = notebook.late_penalty
             gradebook.db.commit()
+        except Exception:
+            gradebook.db.rollback()
+            raise
+
+
+def store_outcomes(workspace: Workspace, outcomes: dict[str, StudentOutcome],
+                   timestamps: dict[str, str | None] | None = None) -> None:
+    """Record every student's grades, comments and late penalties in the course gradebook."""
+    timestamps = timestamps or {}
+    with GradebookWriter(workspace) as gradebook:
+        for student, outcome in outcomes.items():
+            gradebook.record(outcome, timestamps.get(student))
 
 
 def waits_for_grader(grade) -> bool:

@@ -1,12 +1,12 @@
-"""One grading process: autogrades students one at a time with its own scratch gradebook.
+"""Grading students one at a time in this process, with its own scratch gradebook.
 
-A worker process is set up once by :func:`init_worker` (scratch copy of the course
-gradebook, the memory-capped kernel on ``JUPYTER_PATH``, its output sent to a log file),
-and a fork server for its kernels (:mod:`.forkserver`), then :func:`grade_student` is called
-for each student it is given. Each notebook is autograded by its own nbgrader
-``Autograde`` run, so a failure costs that notebook only.
-What a student got is returned as plain data (:class:`StudentOutcome`); the parent
-process alone writes the course gradebook.
+A process is set up once by :func:`init_worker` (its scratch gradebook, the memory-capped
+kernel on ``JUPYTER_PATH``, the kernels' output sent to a log file, the sandbox and a fork
+server for its kernels, :mod:`.forkserver`), then :func:`grade_student` is called for each
+student. Each notebook is autograded by its own nbgrader ``Autograde`` run, so a failure
+costs that notebook only. What a student got is returned as plain data
+(:class:`StudentOutcome`); the grading parent alone writes the course gradebook. The
+processes are Dask workers (:mod:`.remote`, :mod:`.cluster`).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -24,16 +24,6 @@ import nbformat
 from .problems import Problem
 from .settings import GradingSettings
 from .workspace import Workspace
-
-
-@dataclass(frozen=True)
-class GradingJob:
-    """Everything a worker process needs (written as JSON for it by :func:`job_to_json`)."""
-
-    course_root: str
-    workdir: str
-    assignment: str
-    settings: GradingSettings
 
 
 @dataclass
@@ -70,60 +60,78 @@ class StudentOutcome:
     problems: list[Problem] = field(default_factory=list)
     feedback: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["problems"] = [problem.to_dict() for problem in self.problems]
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "StudentOutcome":
-        notebooks = [NotebookOutcome(nb["notebook"], nb["status"], [CellGrade(**cell) for cell in nb["cells"]],
-                                     nb["comments"], nb["late_penalty"]) for nb in data["notebooks"]]
-        return cls(data["student"], notebooks, [Problem.from_dict(problem) for problem in data["problems"]],
-                   list(data["feedback"]), data["seconds"])
+    #: the Dask worker that graded it (set by the grading parent)
+    worker: str = ""
 
 
 _STATE: dict = {}
+#: the variables init_worker changes, as they were before it
+_ORIGINAL_ENV: dict[str, str | None] = {}
 
 
-def init_worker(job: GradingJob, worker_name: str) -> None:
-    """Prepare this process to grade: scratch gradebook, kernel spec path, log file."""
-    workspace = Workspace(Path(job.workdir), job.assignment)
-    own_dir = workspace.workers_dir / worker_name
-    own_dir.mkdir(parents=True, exist_ok=True)
-    database = own_dir / "gradebook.db"
-    shutil.copyfile(workspace.gradebook, database)
-    # kernels inherit this process's stdout/stderr: keep their stray output out of the caller's terminal
-    log = open(own_dir / "output.log", "ab", buffering=0)
-    os.dup2(log.fileno(), 1)
-    os.dup2(log.fileno(), 2)
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        [str(workspace.jupyter_path), *filter(None, [os.environ.get("JUPYTER_PATH")])])
+def init_worker(course_root: Path, workspace: Workspace, settings: GradingSettings) -> None:
+    """Prepare this process to grade in ``workspace``: its gradebook is this process's own scratch copy.
 
+    ``workspace.gradebook`` holds the assignment (from :mod:`.bundle`), the kernel spec is in
+    ``workspace.jupyter_path``; the kernels' stray output goes to ``workers/kernels.log``.
+    Calling it again (another course) first undoes the previous set-up (:func:`stop_worker`).
+    """
+    from .forkserver import route_output
     from .settings import load_course_config, nbgrader_config
 
-    config = nbgrader_config(load_course_config(Path(job.course_root)), workspace.course_dir,
-                             f"sqlite:///{database}", job.settings)
-    sandbox = _confine_kernels(config, worker_name, job.settings) if job.settings.sandbox else None
-    if job.settings.fork_kernels:
-        _start_fork_server(workspace, job.settings, sandbox)
-    _STATE.update(job=job, workspace=workspace, config=config, db_url=f"sqlite:///{database}", own_dir=own_dir)
+    stop_worker()
+    for name in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "PATH"):
+        _ORIGINAL_ENV.setdefault(name, os.environ.get(name))
+    workspace.workers_dir.mkdir(parents=True, exist_ok=True)
+    log = open(workspace.workers_dir / "kernels.log", "ab", buffering=0)
+    route_output(log)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(workspace.jupyter_path), *filter(None, [_ORIGINAL_ENV["JUPYTER_PATH"]])])
+    # nbgrader runs alembic by name: this interpreter's scripts first
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *filter(None, [_ORIGINAL_ENV["PATH"]])])
+
+    config = nbgrader_config(load_course_config(Path(course_root)), workspace.course_dir, workspace.db_url,
+                             settings)
+    _STATE.update(workspace=workspace, config=config, db_url=workspace.db_url, log=log)
+    sandbox = _confine_kernels(config, settings) if settings.sandbox else None
+    if settings.fork_kernels:
+        _start_fork_server(workspace, settings, sandbox)
 
 
-def _confine_kernels(config, worker_name: str, settings: GradingSettings):
-    """Give this worker a sandbox for its kernels (see :mod:`.sandbox`); return it.
+def stop_worker() -> None:
+    """Undo :func:`init_worker`: stop the fork server, remove the sandbox, restore the environment."""
+    from .forkserver import route_output, stop_server
+
+    if not _STATE:
+        return
+    stop_server()
+    route_output(None)
+    for name, value in _ORIGINAL_ENV.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    if _STATE.get("sandbox_root") is not None:
+        shutil.rmtree(_STATE["sandbox_root"], ignore_errors=True)
+    _STATE["log"].close()
+    _STATE.clear()
+
+
+def _confine_kernels(config, settings: GradingSettings):
+    """Give this process a sandbox for its kernels (see :mod:`.sandbox`); return it.
 
     Kernels then reach the worker over Unix sockets in the sandbox's sockets folder, which
-    also holds their connection files; the folder is removed when the worker exits.
+    also holds their connection files; the folder is removed by :func:`stop_worker` or when
+    the process exits.
     """
     import atexit
 
     from .forkserver import confine
     from .sandbox import Sandbox, scratch_root
 
-    root = scratch_root(f"course-grading-{worker_name}-")
+    root = scratch_root("course-grading-")
     atexit.register(shutil.rmtree, root, ignore_errors=True)
+    _STATE["sandbox_root"] = root
     sandbox = Sandbox(root / "incoming", root / "sockets", settings.kernel_limits())
     sandbox.prepare()
     os.environ["JUPYTER_RUNTIME_DIR"] = str(sandbox.sockets)
@@ -327,45 +335,3 @@ def _read_grades(db_url: str, assignment: str, student: str, expected: list[str]
             outcomes.append(NotebookOutcome(notebook, status, cells, comments,
                                             submission.late_submission_penalty))
     return outcomes
-
-
-
-def job_to_json(job: GradingJob) -> str:
-    return json.dumps({"course_root": job.course_root, "workdir": job.workdir, "assignment": job.assignment,
-                       "settings": asdict(job.settings)})
-
-
-def job_from_json(text: str) -> GradingJob:
-    data = json.loads(text)
-    settings = dict(data["settings"], preload=tuple(data["settings"]["preload"]),
-                    warm_imports=tuple(data["settings"]["warm_imports"]))
-    return GradingJob(data["course_root"], data["workdir"], data["assignment"], GradingSettings(**settings))
-
-
-def main(argv: list[str]) -> int:
-    """``python -m course_admin.grading.worker <job.json> <name>``: grade the students read from stdin.
-
-    Protocol on stdout (a private copy of it: kernels write to the log instead):
-    ``ready`` once set up, then per student read from stdin ``done <student>`` (outcome in
-    ``workers/<name>/<student>.json``) or ``failed <student> <reason>``.
-    """
-    protocol = os.fdopen(os.dup(1), "w", buffering=1)
-    init_worker(job_from_json(Path(argv[0]).read_text()), argv[1])
-    own_dir: Path = _STATE["own_dir"]
-    print("ready", file=protocol)
-    for line in sys.stdin:
-        student = line.strip()
-        if not student:
-            continue
-        try:
-            outcome = grade_student(student)
-            (own_dir / f"{student}.json").write_text(json.dumps(outcome.to_dict()))
-            print(f"done {student}", file=protocol)
-        except Exception as error:  # reported to the parent, which records a grading error
-            traceback.print_exc()
-            print(f"failed {student} {type(error).__name__}: {error}".replace("\n", " "), file=protocol)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -7,9 +7,10 @@ Layout of ``<workdir>`` (everything the engine writes lives here)::
         release/<assignment>/    student version generated from them (the reference for repairs)
         submitted/<student>/<assignment>/   sanitised copies of the submissions
         autograded/..., feedback/...        nbgrader's outputs
-        gradebook.db             the course gradebook (kept across runs: manual grades survive)
+        gradebook.db             the course gradebook (kept across runs: manual grades survive),
+                                 unless ``gradebook-url`` names a PostgreSQL one (see :mod:`.database`)
     jupyter/kernels/course-grading/   the memory-capped kernel spec
-    workers/<n>/gradebook.db     scratch gradebooks of the grading processes
+    workers/assignment.db        the assignment's cells without any student: each worker's starting gradebook
     logs/<student>.log           nbgrader's log per student
     reports/                     grades.csv and report.json
 """
@@ -24,6 +25,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .database import remember, remembered, sqlalchemy_url
 from .settings import GradingSettings, course_source_directory, load_course_config, nbgrader_config
 
 
@@ -63,8 +65,24 @@ class Workspace:
         return self.course_dir / "gradebook.db"
 
     @property
+    def database(self) -> str:
+        """The course gradebook's URL as the instructor gave it (``--db``), else the SQLite file's."""
+        return remembered(self.workdir) or f"sqlite:///{self.gradebook}"
+
+    @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.gradebook}"
+        """The course gradebook's URL as nbgrader (SQLAlchemy) takes it."""
+        return sqlalchemy_url(self.database)
+
+    @property
+    def has_gradebook(self) -> bool:
+        """Whether a grading run made this folder's course gradebook (a file, or a remembered server)."""
+        return self.gradebook.is_file() or remembered(self.workdir) is not None
+
+    @property
+    def assignment_gradebook(self) -> Path:
+        """The assignment's cells without any student: what every grading worker starts from."""
+        return self.workers_dir / "assignment.db"
 
     @property
     def jupyter_path(self) -> Path:
@@ -128,17 +146,19 @@ def copy_sources(course_root: Path, workspace: Workspace) -> None:
     shutil.copytree(source, workspace.source_dir, ignore=_ignore)
 
 
-def generate_release(course_root: Path, workspace: Workspace, settings: GradingSettings) -> str:
+def generate_release(course_root: Path, workspace: Workspace, settings: GradingSettings,
+                     db_url: str | None = None) -> str:
     """Run nbgrader's ``generate_assignment`` on the source copy; return its log.
 
     This writes the student version into ``course/release`` and records the assignment,
-    its notebooks, graded cells and checksums in the course gradebook (created if needed).
+    its notebooks, graded cells and checksums in the gradebook at ``db_url`` (default: the
+    course gradebook), created if needed.
     """
     from nbgrader.converters import GenerateAssignment, NbGraderException
     from nbgrader.coursedir import CourseDirectory
 
     config = nbgrader_config(load_course_config(course_root), workspace.course_dir,
-                             workspace.db_url, settings)
+                             db_url or workspace.db_url, settings)
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = workspace.assignment
     converter = GenerateAssignment(coursedir=coursedir, config=config)
@@ -153,14 +173,23 @@ def generate_release(course_root: Path, workspace: Workspace, settings: GradingS
 
 
 def prepare_workspace(course_root: Path, assignment: str, workdir: Path,
-                      settings: GradingSettings) -> Workspace:
-    """Create or refresh the work directory: sources, release, gradebook and kernel spec."""
+                      settings: GradingSettings, database: str | None = None) -> Workspace:
+    """Create or refresh the work directory: sources, release, gradebooks and kernel spec.
+
+    ``database``: the course gradebook's URL (``--db``, see :mod:`.database`); None keeps
+    the one this folder used before (the embedded SQLite file at first).
+    """
     from .execution import write_kernel_spec
 
     workspace = Workspace(Path(workdir).resolve(), assignment)
     workspace.course_dir.mkdir(parents=True, exist_ok=True)
+    if database is not None:
+        remember(workspace.workdir, database)
     copy_sources(Path(course_root), workspace)
     generate_release(Path(course_root), workspace, settings)
+    workspace.workers_dir.mkdir(parents=True, exist_ok=True)
+    workspace.assignment_gradebook.unlink(missing_ok=True)
+    generate_release(Path(course_root), workspace, settings, f"sqlite:///{workspace.assignment_gradebook}")
     write_kernel_spec(workspace.jupyter_path, settings.kernel_limits(), settings.preload, settings.sandbox)
     return workspace
 

@@ -55,7 +55,8 @@ class GradedClass:
     rerun: object  # ClassReport of the second run (1 worker, kernels not forked, same work directory)
     inputs_before: dict
     inputs_after: dict
-    finished: list  # students in the order the first run reported them done
+    finished: list  # (student, worker) in the order the first run reported them done
+    regraded: list  # (student, worker) of the second run
 
 
 @pytest.fixture(scope="session")
@@ -68,19 +69,21 @@ def graded_class(toy_course, toy_release, tmp_path_factory) -> GradedClass:
     before = {"course": toy.tree_fingerprint(toy_course), "submissions": toy.tree_fingerprint(submissions)}
 
     started = time.perf_counter()
-    finished = []
+    finished, regraded = [], []
     parallel = grade_class(toy_course, toy.ASSIGNMENT, submissions, workdir, workers=2,
                            settings=GradingSettings(sandbox=ISOLATED),
-                           progress=lambda outcome: finished.append(outcome.student))
+                           progress=lambda outcome: finished.append((outcome.student, outcome.worker)))
     _TIMINGS["class graded with 2 workers"] = time.perf_counter() - started
     started = time.perf_counter()
     rerun = grade_class(toy_course, toy.ASSIGNMENT, submissions, workdir, workers=1,
-                        settings=GradingSettings(fork_kernels=False, sandbox=ISOLATED))
+                        settings=GradingSettings(fork_kernels=False, sandbox=ISOLATED),
+                        progress=lambda outcome: regraded.append((outcome.student, outcome.worker)))
     _TIMINGS["same class re-graded with 1 worker, kernels not forked"] = time.perf_counter() - started
     _TIMINGS["submissions"] = len(expected)
 
     after = {"course": toy.tree_fingerprint(toy_course), "submissions": toy.tree_fingerprint(submissions)}
-    return GradedClass(toy_course, submissions, workdir, expected, parallel, rerun, before, after, finished)
+    return GradedClass(toy_course, submissions, workdir, expected, parallel, rerun, before, after, finished,
+                       regraded)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -49,12 +49,15 @@ def test_rerun_with_one_worker_and_unforked_kernels_gives_the_same_scores_and_fi
 
 def test_the_first_run_really_used_two_grading_processes(graded_class):
     assert graded_class.parallel.workers == 2 and graded_class.rerun.workers == 1
-    # the second run replaced the worker folders: only its single worker is left
-    assert sorted(path.name for path in (graded_class.workdir / "workers").iterdir() if path.is_dir()) == ["w0"]
+    assert len({worker for _, worker in graded_class.finished}) == 2
+    assert len({worker for _, worker in graded_class.regraded}) == 1
+    # each student's log says where it was graded
+    student, worker = graded_class.regraded[0]
+    assert (graded_class.workdir / "logs" / f"{student}.log").read_text().startswith(f"--- graded on {worker}\n")
 
 
 def test_progress_is_reported_once_per_student(graded_class):
-    assert sorted(graded_class.finished) == sorted(graded_class.expected)
+    assert sorted(student for student, _ in graded_class.finished) == sorted(graded_class.expected)
 
 
 def test_input_files_are_never_modified(graded_class):

@@ -4,8 +4,10 @@ from __future__ import annotations
 import grading_toy as toy
 from conftest import ISOLATED
 from course_admin.grading import GradingSettings, grade_class
-from course_admin.grading.parallel import grade_students
-from course_admin.grading.worker import GradingJob, _last_error_line
+from course_admin.grading.bundle import CourseBundle, course_environment
+from course_admin.grading.cluster import grade_students
+from course_admin.grading.worker import _last_error_line
+from course_admin.grading.workspace import Workspace
 
 
 def test_a_kernel_that_cannot_start_is_a_grading_error_not_a_crash(toy_course, toy_release, tmp_path):
@@ -32,18 +34,20 @@ def test_the_reason_is_the_last_error_line_of_the_log():
     assert _last_error_line("nothing useful") == "see the log"
 
 
-def test_students_of_a_grading_process_that_cannot_start_get_a_grading_error(toy_course, toy_release, tmp_path):
-    workdir = tmp_path / "work"
-    release = workdir / "course" / "release" / toy.ASSIGNMENT
+def test_students_whose_worker_cannot_set_up_get_a_grading_error(toy_course, toy_release, tmp_path):
+    workspace = Workspace(tmp_path / "work", toy.ASSIGNMENT)
     for name, nb in toy_release.items():
-        toy.write_notebook(release / name, nb)
-    # no gradebook in the work directory: every worker process fails while setting up
-    job = GradingJob(str(toy_course), str(workdir), toy.ASSIGNMENT, GradingSettings(sandbox=ISOLATED))
-    outcomes = grade_students(job, ["ann", "bob"], workers=2)
+        toy.write_notebook(workspace.release_dir / name, nb)
+    for student in ("ann", "bob"):
+        toy.write_notebook(workspace.submitted_dir(student) / "01_squares.ipynb", toy_release["01_squares.ipynb"])
+    # a bundle no worker can unpack: every attempt raises while setting up, and is retried once
+    broken = CourseBundle(toy.ASSIGNMENT, GradingSettings(sandbox=ISOLATED), b"not an archive",
+                          course_environment(), "broken")
+    outcomes = grade_students(broken, workspace, ["ann", "bob"], workers=2)
     assert list(outcomes) == ["ann", "bob"]
     for outcome in outcomes.values():
         assert [(nb.notebook, nb.status) for nb in outcome.notebooks] == [
             ("01_squares", "grading error"), ("02_cubes", "grading error")]
-        assert [(p.kind, p.detail) for p in outcome.problems] == [
-            ("grading_error", "grading failed twice (no grading process was left to grade it): scored 0")]
-    assert "gradebook.db" in (workdir / "workers" / "retry0" / "stderr.log").read_text()
+        [problem] = outcome.problems
+        assert problem.kind == "grading_error"
+        assert problem.detail.startswith("grading failed twice (ReadError: ") and problem.detail.endswith(": scored 0")
