@@ -4,6 +4,17 @@ Each helper checks a value in layers (type, shape, dtype, finiteness, values) an
 ``AssertionError`` at the first layer that fails, in the course's format: one line
 ``<name> <problem>: got <actual>, expected <expected>.`` then one ``Hint:`` line.
 
+Two rules hold for every helper:
+
+- Numbers are Python numbers. Where a ``float`` or an ``int`` is asked for, a NumPy scalar
+  (``np.float64`` included, although it subclasses ``float``) and a 1-element array fail the
+  type layer; the hint says that ``.item()`` turns either into a Python number.
+- A hint belongs to the layer that failed. The test cell's ``hint`` explains the layer the
+  helper is named after (the values of ``check_array``, the shape of ``check_shape``, the keys
+  of ``check_keys``); every layer before it (type, shape, dtype, finiteness) gives its own.
+  At the values layer, a result that equals a known mistake (``known``) names that mistake,
+  and values that are all off by one factor or sign say so, before the test cell's hint.
+
 Student code runs in the kernel before the test cells, so the helpers defend themselves. They
 call only references to numpy and to the builtins captured, and checked to be genuine, when this
 module is imported, and every public helper first compares by identity everything it relies on
@@ -117,8 +128,34 @@ def _hint_line(hint, default):
 
 
 class _Failure(AssertionError):
-    """A failed check; the public helper re-raises it as a plain ``AssertionError``, so that
-    the student's traceback ends at the test cell instead of running through this module."""
+    """A failed check inside this module; the public helper re-raises it as a `_StudentFailure`."""
+
+
+def _render_traceback(self):
+    """IPython's traceback of the failure without the frames of this module.
+
+    IPython asks an exception for ``_render_traceback_`` before formatting it; leaving out the
+    frames of this file, the student sees the test cell's line, then the message and the hint.
+    """
+    from IPython import get_ipython  # only ever called by IPython
+
+    frames, tb = [], self.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename != _THIS_FILE:
+            frames.append(tb)
+        tb = tb.tb_next
+    trimmed = None
+    for tb in _reversed(frames):
+        trimmed = _types.TracebackType(trimmed, tb.tb_frame, tb.tb_lasti, tb.tb_lineno)
+    formatter = get_ipython().InteractiveTB
+    return formatter.structured_traceback(_type(self), self, trimmed, tb_offset=formatter.tb_offset)
+
+
+#: What a public helper raises: an ``AssertionError`` (named so in every traceback) whose
+#: IPython traceback ends at the test cell.
+_StudentFailure = _type("AssertionError", (AssertionError,), {
+    "__module__": "builtins", "__qualname__": "AssertionError",
+    "__doc__": "A failed check, as the student sees it.", "_render_traceback_": _render_traceback})
 
 
 def _fail(message, hint, default_hint):
@@ -241,8 +278,9 @@ def _type_hint(value, expected):
         if size != 1:
             return f"a single number is expected, not an array of {size} entries."
         target = "float" if _float in expected else "int"
-        return (f"a NumPy array or NumPy scalar is not a Python {target}: "
-                f"convert the final result with {target}(...).")
+        what = "a NumPy scalar" if _issubclass(cls, _generic) else f"an array of shape {_asarray(value).shape}"
+        return (f"{what} is not a Python {target}: .item() turns a NumPy scalar or "
+                f"a 1-element array into a Python number.")
     if _ndarray in expected:
         if _issubclass(cls, (_list, _tuple)):
             return "a list or tuple is not a NumPy array; check the step that builds the result."
@@ -255,8 +293,10 @@ def _require_type(value, expected_type, name, hint):
     expected = expected_type if _type(expected_type) is _tuple else (expected_type,)
     cls = _type(value)
     for candidate in expected:
-        # bool subclasses int, but True is never the integer a test asks for
-        if _issubclass(cls, candidate) and not (cls is _bool and candidate is _int):
+        # bool subclasses int, but True is never the integer a test asks for; and a NumPy
+        # scalar is not the Python number a test asks for, even np.float64, a float subclass
+        if (_issubclass(cls, candidate) and not (cls is _bool and candidate is _int)
+                and not (_issubclass(cls, _generic) and (candidate is _float or candidate is _int))):
             return
     wanted = _either(_map(_type_name, expected))
     _fail(f"{name} has the wrong type: got {_describe(value)}, expected {wanted}.",
@@ -305,6 +345,8 @@ def _dtype_hint(got, kinds):
     if got == "O":
         return ("an object array usually comes from combining arrays of different shapes, "
                 "or from a list of arrays.")
+    if got == "b" and "b" not in kinds:
+        return "a comparison gives an array of booleans, not of numbers; check the last step."
     if got in "biu" and "f" in kinds:
         return ("an array built from integers, or from a comparison, is not a floating-point "
                 "array; check how it is created.")
@@ -371,7 +413,36 @@ def _values_hint(actual, expected, rtol, atol):
     return f"every value is {factor:.3g} times the expected one; check for a missing or extra factor."
 
 
-def _require_close(actual, expected, name, rtol, atol, hint):
+def _known_cause(actual, known, rtol, atol):
+    """The cause of the first known mistake whose values `actual` has, or None.
+
+    `known` is a sequence of ``(values, cause)`` pairs (None: no known mistakes); values of
+    another shape or type than `actual` never match.
+    """
+    for values, cause in known or ():
+        if _issubclass(_type(actual), _ndarray):
+            if not _issubclass(_type(values), _ndarray) or values.shape != actual.shape:
+                continue
+            wanted, got = values.astype(_float64), actual.astype(_float64)
+            gap = _absolute(_subtract(got, wanted))
+            misses = _logical_not(_less_equal(gap, _add(atol, _multiply(rtol, _absolute(wanted)))))
+            if not _true_positions(misses).size:
+                return _str(cause)
+        elif _type(values) in (_float, _int) and _abs(actual - values) <= atol + rtol * _abs(values):
+            return _str(cause)
+    return None
+
+
+def _value_hint(hint, computed, known_cause):
+    """The hint of a wrong value: a known mistake, else a specific `computed` finding, else `hint`."""
+    if known_cause is not None:
+        return "these are the values of a known mistake: " + known_cause + "."
+    if computed is not _VALUES_HINT or hint is None:
+        return computed
+    return hint
+
+
+def _require_close(actual, expected, name, rtol, atol, hint, known=None):
     """Fail unless ``|actual - expected| <= atol + rtol * |expected|`` everywhere (as np.isclose)."""
     actual_f, expected_f = actual.astype(_float64), expected.astype(_float64)
     finite = _logical_and(_isfinite(actual_f), _isfinite(expected_f))
@@ -388,21 +459,22 @@ def _require_close(actual, expected, name, rtol, atol, hint):
     _fail(f"{name} has wrong values in {_entries(wrong.size, actual.size)}: "
           f"got {got}{_at(_unravel(worst, actual.shape))}, expected {wanted} "
           f"(rtol={rtol:g}, atol={atol:g}).",
-          hint, _values_hint(actual_f, expected_f, rtol, atol))
+          _value_hint(hint, _values_hint(actual_f, expected_f, rtol, atol), _known_cause(actual, known, rtol, atol)),
+          None)
 
 
-def _require_array_close(actual, expected, name, rtol, atol, hint, dtype_kind):
-    """All the layers of `check_array`, in order."""
+def _require_array_close(actual, expected, name, rtol, atol, hint, dtype_kind, known=None):
+    """All the layers of `check_array`, in order; `hint` is that of the values layer."""
     expected = _asarray(expected)
-    actual = _require_array(actual, name, hint)
-    _require_shape(actual, expected.shape, name, hint)
-    _require_dtype(actual, dtype_kind, name, hint)
-    _require_finite(actual, name, hint, expected)
-    _require_close(actual, expected, name, rtol, atol, hint)
+    actual = _require_array(actual, name, None)
+    _require_shape(actual, expected.shape, name, None)
+    _require_dtype(actual, dtype_kind, name, None)
+    _require_finite(actual, name, None, expected)
+    _require_close(actual, expected, name, rtol, atol, hint, known)
 
 
 def _require_keys(mapping, expected_keys, name, hint):
-    _require_type(mapping, _dict, name, hint)
+    _require_type(mapping, _dict, name, None)
     got = _list(_dict_keys(mapping))
     expected = _list(expected_keys)
     got_set, expected_set = _set(got), _set(expected)
@@ -759,7 +831,7 @@ class _GuardedModule(_ModuleType):
 
 def _guarded(function):
     """Wrap a public helper so that it runs the tamper check first."""
-    slot, failure, assertion_error = _VERIFIER_SLOT, _Failure, _AssertionError
+    slot, failure, assertion_error = _VERIFIER_SLOT, _Failure, _StudentFailure
 
     def guarded(*args, **kwargs):
         __tracebackhide__ = True  # IPython and pytest leave this frame out of tracebacks
@@ -828,16 +900,18 @@ def check_type(value, expected_type, name, hint=None):
 @_guarded
 def check_shape(array, expected_shape, name, hint=None):
     """Check that `array` is a NumPy array of shape `expected_shape`."""
-    _require_shape(_require_array(array, name, hint), expected_shape, name, hint)
+    _require_shape(_require_array(array, name, None), expected_shape, name, hint)
 
 
 @_guarded
-def check_array(actual, expected, name, *, rtol=1e-5, atol=1e-8, hint=None, dtype_kind=None):
+def check_array(actual, expected, name, *, rtol=1e-5, atol=1e-8, hint=None, dtype_kind=None, known=None):
     """Compare an array with its expected values, layer by layer.
 
     Type (NumPy array), shape, dtype (its kind among the letters of `dtype_kind`, e.g. ``"f"``;
     by default any boolean, integer or floating-point dtype), finiteness, then values:
     ``|actual - expected| <= atol + rtol * |expected|`` entry by entry, as ``np.isclose``.
+    `hint` explains a wrong value; `known` holds ``(values, cause)`` pairs of known mistakes,
+    named instead when the wrong values are theirs.
 
     Parameters
     ----------
@@ -854,12 +928,15 @@ def check_array(actual, expected, name, *, rtol=1e-5, atol=1e-8, hint=None, dtyp
     AssertionError: A2 has wrong values in 1 of 2 entries: got 2 at index (0, 1), expected 1 (rtol=1e-05, atol=1e-08).
     Hint: recompute the entry at that index by hand, following the formula step by step.
     """
-    _require_array_close(actual, expected, name, rtol, atol, hint, dtype_kind)
+    _require_array_close(actual, expected, name, rtol, atol, hint, dtype_kind, known)
 
 
 @_guarded
-def check_scalar(actual, expected, name, *, rtol=1e-6, atol=1e-9, hint=None):
+def check_scalar(actual, expected, name, *, rtol=1e-6, atol=1e-9, hint=None, known=None):
     """Check a single number: a Python ``float`` or ``int``, finite, close to `expected`.
+
+    A NumPy scalar is not a Python number and fails the type layer. `hint` explains a wrong
+    value; `known` holds ``(value, cause)`` pairs of known mistakes, named when they match.
 
     >>> check_scalar(0.6931, 0.6931, "compute_cost(A2, Y)")
     >>> check_scalar(-0.6931, 0.6931, "compute_cost(A2, Y)")
@@ -868,17 +945,18 @@ def check_scalar(actual, expected, name, *, rtol=1e-6, atol=1e-9, hint=None):
     AssertionError: compute_cost(A2, Y) has the wrong value: got -0.6931, expected 0.6931 (rtol=1e-06, atol=1e-09).
     Hint: every value has the opposite sign; check the sign of each term.
     """
-    _require_type(actual, (_float, _int), name, hint)
+    _require_type(actual, (_float, _int), name, None)
     value, wanted = _float(actual), _float(expected)
     if not _isfinite(value):
         _fail(f"{name} is not finite: got {_format_number(value)}, expected {_format_number(wanted)}.",
-              hint, _NON_FINITE_HINT)
+              None, _NON_FINITE_HINT)
     if not _abs(value - wanted) <= atol + rtol * _abs(wanted):
         got, expected_text = _format_pair(value, wanted)
         opposite = wanted != 0 and _abs(value + wanted) <= atol + rtol * _abs(wanted)
-        default = _SIGN_HINT if opposite else _VALUES_HINT
+        computed = _SIGN_HINT if opposite else _VALUES_HINT
         _fail(f"{name} has the wrong value: got {got}, expected {expected_text} "
-              f"(rtol={rtol:g}, atol={atol:g}).", hint, default)
+              f"(rtol={rtol:g}, atol={atol:g}).",
+              _value_hint(hint, computed, _known_cause(value, known, rtol, atol)), None)
 
 
 @_guarded
@@ -888,17 +966,20 @@ def check_keys(mapping, expected_keys, name, hint=None):
 
 
 @_guarded
-def check_arrays_dict(actual, expected, name, *, rtol=1e-5, atol=1e-8, hint=None, hints=None):
+def check_arrays_dict(actual, expected, name, *, rtol=1e-5, atol=1e-8, hint=None, hints=None, known=None):
     """Check a dict of arrays: its type, its keys, then each entry with `check_array`.
 
     Entries are named as the student writes them (``grads["dW1"]``). `hints` maps keys to the
-    hint for that entry; `hint` is used everywhere else.
+    hint for the values of that entry; `hint` is used for the others. `known` holds
+    ``(dict of arrays, cause)`` pairs of known mistakes, matched entry by entry.
     """
-    _require_keys(actual, _list(expected), name, hint)
+    _require_keys(actual, _list(expected), name, None)
     for key, wanted in _dict_items(expected):
         entry_hint = hint if hints is None else hints.get(key, hint)
+        entry_known = [(_dict_getitem(values, key), cause) for values, cause in known or ()
+                       if _issubclass(_type(values), _dict) and key in values]
         _require_array_close(_dict_getitem(actual, key), wanted, _item_path(name, key),
-                             rtol, atol, entry_hint, None)
+                             rtol, atol, entry_hint, None, entry_known)
 
 
 @_guarded
@@ -908,8 +989,8 @@ def check_values_in(array, allowed, name, hint=None):
     >>> import numpy as np
     >>> check_values_in(np.array([[0, 1, 1]]), (0, 1), "predict(parameters, X)")
     """
-    array = _require_array(array, name, hint)
-    _require_dtype(array, None, name, hint)
+    array = _require_array(array, name, None)
+    _require_dtype(array, None, name, None)
     allowed = _tuple(allowed)
     if not allowed:
         raise _ValueError("allowed must contain at least one value")
@@ -938,7 +1019,7 @@ def check_in_range(value, low, high, name, hint=None):
 
     >>> check_in_range(90.75, 0, 100, "accuracy(predictions, Y)")
     """
-    _require_type(value, (_float, _int, _ndarray, _number), name, hint)
+    _require_type(value, (_float, _int, _ndarray, _number), name, None)
     default = "check the formula and the scale (a fraction or a percentage) of the result."
     bounds = f"[{_format_number(low)}, {_format_number(high)}]"
     if not _issubclass(_type(value), _ndarray):
@@ -948,7 +1029,7 @@ def check_in_range(value, low, high, name, hint=None):
                   hint, default)
         return
     array = _asarray(value)
-    _require_dtype(array, None, name, hint)
+    _require_dtype(array, None, name, None)
     outside = _logical_not(_logical_and(_greater_equal(array, low), _less_equal(array, high)))
     count, index, item = _first(outside, array)
     if count:
@@ -1031,7 +1112,7 @@ def _seal():
     watch.watch_items("sys.{}", _SYS_DICT, ("modules",))
     own_entry = (_MODULE_NAME,) if _THIS_MODULE is not None else ()
     watch.watch_items("sys.modules[{!r}]", _SYS_MODULES, ("builtins", "numpy") + own_entry)
-    for cls in (_Failure, _GuardedModule, _UnchangedBlock, _Watch):
+    for cls in (_Failure, _StudentFailure, _GuardedModule, _UnchangedBlock, _Watch):
         watch.watch_items(f"{_MODULE_NAME}.{cls.__name__}.{{}}", cls.__dict__, _list(cls.__dict__))
     if "numpy.testing" in _SYS_MODULES:
         watch.capture_testing()

@@ -34,6 +34,9 @@ from course_utils.checks import (
 )
 
 CHECKS_FILE = Path(checks.__file__)
+SCALAR_HINT = "Hint: a NumPy scalar is not a Python {t}: .item() turns a NumPy scalar or a 1-element array into a Python number."
+ARRAY_HINT = ("Hint: an array of shape {shape} is not a Python {t}: .item() turns a NumPy scalar or a 1-element array "
+              "into a Python number.")
 TAMPER_HINT = "Hint: remove the code that reassigns or patches it, then restart the kernel and run all cells."
 
 
@@ -62,7 +65,6 @@ def checking_code_restored():
 @pytest.mark.parametrize("value, expected_type", [
     ({"W1": 1}, dict),
     (0.5, float),
-    (np.float64(0.5), float),  # float64 subclasses float
     (3, int),
     (3, (float, int)),
     (np.zeros(2), np.ndarray),
@@ -81,16 +83,19 @@ def test_check_type_accepts(value, expected_type):
      "Hint: a function without a return statement returns None."),
     (np.array(0.69), float,
      "parameters has the wrong type: got numpy.ndarray of shape (), expected float.\n"
-     "Hint: a NumPy array or NumPy scalar is not a Python float: convert the final result with float(...)."),
+     "Hint: an array of shape () is not a Python float: .item() turns a NumPy scalar or a 1-element array into a Python number."),
     (np.array([[0.69]]), float,
      "parameters has the wrong type: got numpy.ndarray of shape (1, 1), expected float.\n"
-     "Hint: a NumPy array or NumPy scalar is not a Python float: convert the final result with float(...)."),
+     "Hint: an array of shape (1, 1) is not a Python float: .item() turns a NumPy scalar or a 1-element array into a Python number."),
     (np.float32(0.69), float,
      "parameters has the wrong type: got numpy.float32, expected float.\n"
-     "Hint: a NumPy array or NumPy scalar is not a Python float: convert the final result with float(...)."),
+     "Hint: a NumPy scalar is not a Python float: .item() turns a NumPy scalar or a 1-element array into a Python number."),
+    (np.float64(0.69), float,  # a float subclass, but not the Python float the course asks for
+     "parameters has the wrong type: got numpy.float64, expected float.\n"
+     "Hint: a NumPy scalar is not a Python float: .item() turns a NumPy scalar or a 1-element array into a Python number."),
     (np.int64(4), int,
      "parameters has the wrong type: got numpy.int64, expected int.\n"
-     "Hint: a NumPy array or NumPy scalar is not a Python int: convert the final result with int(...)."),
+     "Hint: a NumPy scalar is not a Python int: .item() turns a NumPy scalar or a 1-element array into a Python number."),
     (np.zeros((1, 3)), float,
      "parameters has the wrong type: got numpy.ndarray of shape (1, 3), expected float.\n"
      "Hint: a single number is expected, not an array of 3 entries."),
@@ -119,11 +124,32 @@ def test_a_hint_from_the_test_cell_replaces_the_default():
         check_type([], dict, "x", hint="Hint: already prefixed.")
 
 
-def test_failures_are_plain_assertion_errors_without_chained_context():
+def test_failures_are_assertion_errors_named_so_without_chained_context():
     with pytest.raises(AssertionError) as caught:
         check_type([], dict, "x")
-    assert type(caught.value) is AssertionError
+    assert type(caught.value).__name__ == "AssertionError"
+    assert type(caught.value).__module__ == "builtins"
     assert caught.value.__suppress_context__
+
+
+@pytest.mark.parametrize("value", [np.float64(0.25), np.float32(0.25), np.array(0.25), np.array([[0.25]]),
+                                   np.array([0.25]), np.int64(3)])
+def test_the_advice_of_the_number_hint_works(value):
+    """Following the hint (.item()) gives a number that passes, on the pinned NumPy."""
+    expected = int if isinstance(value, np.integer) else float
+    with pytest.raises(AssertionError, match=r"\.item\(\) turns"):
+        check_type(value, expected, "x")
+    check_type(value.item(), expected, "x")
+    check_scalar(value.item(), 3 if expected is int else 0.25, "x")
+
+
+def test_float_of_a_one_by_one_array_is_refused_by_numpy_so_the_hint_does_not_advise_it():
+    """``float(...)`` of a (1, 1) array raises on the pinned NumPy: the hint must not advise it."""
+    with pytest.raises(TypeError):
+        float(np.array([[0.25]]))
+    with pytest.raises(AssertionError) as caught:
+        check_type(np.array([[0.25]]), float, "x")
+    assert "float(" not in str(caught.value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,7 +304,7 @@ def test_check_array_compares_the_values_of_an_ndarray_subclass_not_its_override
 # check_scalar
 
 
-@pytest.mark.parametrize("actual", [0.6931472, np.float64(0.6931472), 0.69314721])
+@pytest.mark.parametrize("actual", [0.6931472, 0.69314721])
 def test_check_scalar_accepts(actual):
     check_scalar(actual, 0.6931472, "compute_cost(A2, Y)")
 
@@ -290,7 +316,10 @@ def test_check_scalar_accepts_an_int():
 @pytest.mark.parametrize("actual, message", [
     (np.array(0.69),
      "compute_cost(A2, Y) has the wrong type: got numpy.ndarray of shape (), expected float or int.\n"
-     "Hint: a NumPy array or NumPy scalar is not a Python float: convert the final result with float(...)."),
+     "Hint: an array of shape () is not a Python float: .item() turns a NumPy scalar or a 1-element array into a Python number."),
+    (np.float64(0.6931472),
+     "compute_cost(A2, Y) has the wrong type: got numpy.float64, expected float or int.\n"
+     "Hint: a NumPy scalar is not a Python float: .item() turns a NumPy scalar or a 1-element array into a Python number."),
     (float("nan"),
      "compute_cost(A2, Y) is not finite: got nan, expected 0.693147.\n"
      "Hint: NaN and inf usually come from log(0), a division by zero or an overflowing exp."),
@@ -361,8 +390,8 @@ def test_check_arrays_dict_checks_keys_then_names_each_entry():
 
 
 def test_check_arrays_dict_uses_the_hint_of_each_key():
-    actual = dict(PARAMETERS, W2=PARAMETERS["W2"] * 3)
-    with fails_with('parameters["W2"] has wrong values in 4 of 4 entries: got -0.06 at index (0, 0), '
+    actual = dict(PARAMETERS, W2=PARAMETERS["W2"] + np.array([[0.0, 0.0, 0.0, 0.04]]))
+    with fails_with('parameters["W2"] has wrong values in 1 of 4 entries: got 0.02 at index (0, 3), '
                     "expected -0.02 (rtol=1e-05, atol=1e-08).\nHint: W2 is drawn after W1."):
         check_arrays_dict(actual, PARAMETERS, "parameters", hint="unused here", hints={"W2": "W2 is drawn after W1."})
     with pytest.raises(AssertionError, match=r"\nHint: the general hint\.$"):
@@ -805,4 +834,47 @@ def test_helpers_pass_in_a_jupyter_kernel_and_fail_with_a_short_traceback():
     assert error["ename"] == "AssertionError"
     assert error["evalue"].startswith("A2 has wrong values in 2 of 2 entries")
     frames = [line for line in error["traceback"] if "File " in line]
-    assert len(frames) == 1  # only the public helper's own frame, nothing deeper
+    assert frames == []  # no frame of course_utils: the test cell's line, the message, the hint
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error["traceback"]))
+    assert "check_array(np.ones(2) * 2, np.ones(2), 'A2')" in plain
+
+
+# ---------------------------------------------------------------------------------------------
+# Which hint a failure gets: the layer that failed, known mistakes, factors
+
+
+def test_the_hint_of_the_test_cell_is_for_values_only():
+    """A type or shape failure gets the hint of its own layer, never the values hint of the cell."""
+    with fails_with("compute_cost(A2, Y) has the wrong type: got numpy.ndarray of shape (1, 1), expected float or int.\n"
+                    + ARRAY_HINT.format(shape="(1, 1)", t="float")):
+        check_scalar(np.array([[0.7]]), 0.69, "compute_cost(A2, Y)", hint="check the sign and the factor 1/m.")
+    with fails_with('grads["dW1"] has the wrong shape: got (2, 4), expected (4, 2).\n'
+                    "Hint: the shape is transposed; check the order of the factors in each matrix product."):
+        check_array(np.zeros((2, 4)), np.ones((4, 2)), 'grads["dW1"]', hint="check the factor 1/m.")
+    with pytest.raises(AssertionError, match=r"wrong dtype: got bool.*\nHint: a comparison gives an array of booleans"):
+        check_array(np.array([[True, False]]), np.array([[1, 0]]), "predict(parameters, X)", dtype_kind="iu",
+                    hint="predict 1 where A2 is above 0.5.")
+    with pytest.raises(AssertionError, match=r"wrong type: got numpy.ndarray.*\nHint: (?!a comparison)"):
+        check_scalar(np.array([[65.0]]), 65.0, "accuracy(predictions, Y)", hint="a comparison does not care.")
+
+
+def test_a_constant_factor_is_named_before_the_hint_of_the_cell():
+    with pytest.raises(AssertionError, match=r"\nHint: every value is 3 times the expected one"):
+        check_array(np.array([[3.0, 6.0, -9.0]]), np.array([[1.0, 2.0, -3.0]]), "dW1", hint="the tanh derivative.")
+    with pytest.raises(AssertionError, match=r"\nHint: the tanh derivative\.$"):
+        check_array(np.array([[3.0, 2.0, -3.0]]), np.array([[1.0, 2.0, -3.0]]), "dW1", hint="the tanh derivative.")
+
+
+def test_a_known_mistake_is_named_before_any_other_hint():
+    known = [(np.array([[9.0, 9.0]]), "not this one"), (np.array([[3.0, 6.0]]), "dW1 without the 1/m")]
+    with fails_with("dW1 has wrong values in 2 of 2 entries: got 6 at index (0, 1), expected 2 "
+                    "(rtol=1e-05, atol=1e-08).\nHint: these are the values of a known mistake: dW1 without the 1/m."):
+        check_array(np.array([[3.0, 6.0]]), np.array([[1.0, 2.0]]), "dW1", hint="the tanh derivative.", known=known)
+    with pytest.raises(AssertionError, match=r"\nHint: the tanh derivative\.$"):
+        check_array(np.array([[3.0, 5.0]]), np.array([[1.0, 2.0]]), "dW1", hint="the tanh derivative.", known=known)
+    with pytest.raises(AssertionError, match=r"known mistake: a fraction instead of a percentage\.$"):
+        check_scalar(0.65, 65.0, "accuracy(predictions, Y)", known=[(0.65, "a fraction instead of a percentage")])
+    known_dicts = [({"W1": np.ones((1, 2)), "b1": np.full((1, 1), 7.0)}, "b1 drawn at random")]
+    with pytest.raises(AssertionError, match=r'(?s)^parameters\["b1"\].*known mistake: b1 drawn at random\.$'):
+        check_arrays_dict({"W1": np.ones((1, 2)), "b1": np.full((1, 1), 7.0)},
+                          {"W1": np.ones((1, 2)), "b1": np.zeros((1, 1))}, "parameters", known=known_dicts)
