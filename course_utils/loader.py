@@ -16,6 +16,10 @@ notebooks is ignored. A graded function that mentions another one by name (``nn_
 namespace. IPython magics, shell escapes and help requests in answer cells are skipped;
 with IPython installed, ``%time``, ``%%time`` and ``%%capture`` keep their Python statements.
 
+Only answer cells travel: a helper function written in another cell of an earlier notebook is
+not loaded, and a loaded function that uses one fails with :class:`EarlierNotebookNameError`
+(a ``NameError``) saying so. Only what is saved travels, too: the notebooks are read from disk.
+
 When something is missing the error names the notebook to finish: a missing or unreadable
 notebook file, an answer cell that fails, a function that its notebook does not define
 (:class:`NotebookLoadError`, an ``ImportError``), or a function that is still the
@@ -46,6 +50,7 @@ __all__ = [
     "AnswerCellError",
     "FunctionNotDefinedError",
     "UnfinishedNotebookError",
+    "EarlierNotebookNameError",
 ]
 
 #: the value of ``__name__`` in the namespace of the loaded answer cells
@@ -108,6 +113,27 @@ class UnfinishedNotebookError(NotImplementedError):
         self.notebook = notebook
 
 
+class EarlierNotebookNameError(NameError):
+    """A loaded function uses a name that the answer cells of its notebook do not define.
+
+    Attributes
+    ----------
+    function, notebook, missing : str
+        The graded function, the notebook that defines it and the undefined name.
+    """
+
+    def __init__(self, function, notebook, missing):
+        super().__init__(
+            f"{function}, loaded from {notebook}, uses the name {missing!r}, which the answer cells of "
+            f"{notebook} do not define: got NameError, expected every name it uses to be defined there.\n"
+            "Hint: only the answer cells of an earlier notebook are loaded, as they are saved on disk; "
+            f"a helper written in another cell stays behind (define it inside the answer cell of {function}, "
+            "save the notebook, then run this cell again).",
+            name=missing,
+        )
+        self.function, self.notebook, self.missing = function, notebook, missing
+
+
 def load_functions(*names, folder=None):
     """The student's own graded functions, loaded from the notebooks that define them.
 
@@ -150,8 +176,8 @@ def load_functions(*names, folder=None):
 
 
 class _AnswerCell(NamedTuple):
-    number: int  # 1-based position among all the cells of the notebook
-    filename: str  # what tracebacks show, e.g. "04_forward_propagation.ipynb, cell 7"
+    label: str  # how the student finds it: "the answer cell of sigmoid" (else "cell 7")
+    filename: str  # what tracebacks show, e.g. "04_forward_propagation.ipynb, the answer cell of sigmoid"
     source: str
     code: object
     references: frozenset  # graded function names the cell uses as globals
@@ -219,7 +245,8 @@ def _read_notebook(folder, notebook, function):
                 source = "".join(source)
             if not isinstance(source, str):
                 raise _invalid(notebook, f"cell {number} whose source is a JSON {type(source).__name__}")
-            cells.append(_prepare_cell(notebook, number, source))
+            grade_id = cell["metadata"]["nbgrader"].get("grade_id")
+            cells.append(_prepare_cell(notebook, number, source, grade_id))
     references = set().union(*(cell.references for cell in cells))
     ordered = tuple(name for name in GRADED_FUNCTIONS if name in references)
     return _Notebook(tuple(cells), ordered)
@@ -242,16 +269,24 @@ def _is_answer_cell(cell):
     return cell.get("cell_type") == "code" and isinstance(nbgrader, dict) and nbgrader.get("solution") is True
 
 
-def _prepare_cell(notebook, number, source):
+def _cell_label(number, grade_id):
+    """How a student finds the cell: by the function it defines, else by its position."""
+    if isinstance(grade_id, str) and grade_id in NOTEBOOK_OF:
+        return f"the answer cell of {grade_id}"
+    return f"cell {number}"
+
+
+def _prepare_cell(notebook, number, source, grade_id=None):
     """Parse and compile one answer cell, finding the graded functions it uses."""
-    filename = f"{notebook}, cell {number}"
+    label = _cell_label(number, grade_id)
+    filename = f"{notebook}, {label}"
     try:
         tree = _definitions_only(_python_tree(source, filename))
         code = compile(tree, filename, "exec", dont_inherit=True)
         references = _global_names(ast.unparse(tree), filename) & set(NOTEBOOK_OF)
     except (SyntaxError, ValueError) as error:
-        raise _cell_error(notebook, number, error) from error
-    return _AnswerCell(number, filename, source, code, frozenset(references))
+        raise _cell_error(notebook, label, error) from error
+    return _AnswerCell(label, filename, source, code, frozenset(references))
 
 
 def _definitions_only(tree):
@@ -384,14 +419,15 @@ def _run_answer_cell(cell, notebook, namespace):
     try:
         exec(cell.code, namespace)
     except (Exception, SystemExit) as error:
-        raise _cell_error(notebook, cell.number, error) from error
+        raise _cell_error(notebook, cell.label, error) from error
 
 
-def _cell_error(notebook, number, error):
-    """The error for an answer cell that does not parse or raises while loading."""
+def _cell_error(notebook, label, error):
+    """The error for an answer cell (`label`: "the answer cell of sigmoid") that fails while loading."""
     detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    label = f"its {label}" if label.startswith("cell ") else label
     return AnswerCellError(
-        f"{notebook} could not be loaded: its cell {number} raised {detail}.\n"
+        f"{notebook} could not be loaded: {label} raised {detail}.\n"
         f"Hint: open {notebook}, run that cell to see the error, correct it and save the notebook, "
         "then run this cell again.",
         notebook,
@@ -430,9 +466,13 @@ def _unfinished_guard(implementation, function, notebook):
     def guarded(*args, **kwargs):
         try:
             return implementation(*args, **kwargs)
-        except UnfinishedNotebookError:
+        except (UnfinishedNotebookError, EarlierNotebookNameError):
             raise  # a deeper function already named its notebook
         except NotImplementedError as error:
             raise UnfinishedNotebookError(function, notebook) from error
+        except NameError as error:
+            if error.name is None or error.name in implementation.__globals__:
+                raise
+            raise EarlierNotebookNameError(function, notebook, error.name) from None
 
     return guarded

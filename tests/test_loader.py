@@ -10,6 +10,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course_utils.layout import GRADED_FUNCTIONS
 from course_utils.loader import (
+    EarlierNotebookNameError,
     AnswerCellError,
     FunctionNotDefinedError,
     InvalidNotebookError,
@@ -538,3 +539,41 @@ def test_a_cell_magic_body_keeps_its_line_numbers(tmp_path):
     frame = traceback.extract_tb(raised.value.__traceback__)[-1]
     expected = ("04_forward_propagation.ipynb, cell 1", 5, "return 1 / (1 + np.exp(-z))")
     assert (frame.filename, frame.lineno, frame.line) == expected
+
+
+def test_an_answer_cell_is_named_by_its_function_not_by_a_number(tmp_path):
+    """A student sees no cell numbers: the error names the answer cell of the function."""
+    write_notebook(tmp_path, "04_forward_propagation.ipynb", [
+        *NOT_ANSWERS, answer("def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n", grade_id="sigmoid"),
+        answer("def forward_propagation(X, parameters):\n    return 1 / 0\nx = 1 +\n", grade_id="forward_propagation"),
+    ])
+    with pytest.raises(AnswerCellError) as raised:
+        load_functions("sigmoid", folder=tmp_path)
+    message = str(raised.value)
+    assert message.startswith("04_forward_propagation.ipynb could not be loaded: the answer cell of "
+                              "forward_propagation raised SyntaxError")
+    assert "cell 6" not in message
+
+
+def test_a_helper_left_in_another_cell_is_reported_with_what_to_do(tmp_path):
+    """Only answer cells travel: a function that uses a helper of another cell says so."""
+    write_notebook(tmp_path, "02_logistic_regression.ipynb", [
+        new_code_cell("def share(right):\n    return float(100 * np.mean(right))\n"),
+        answer("def accuracy(predictions, Y):\n    return share(predictions == Y)\n", grade_id="accuracy"),
+    ])
+    accuracy = load_functions("accuracy", folder=tmp_path)
+    with pytest.raises(NameError) as raised:
+        accuracy(np.ones((1, 2)), np.ones((1, 2)))
+    assert isinstance(raised.value, EarlierNotebookNameError)
+    assert str(raised.value).startswith("accuracy, loaded from 02_logistic_regression.ipynb, uses the name 'share', "
+                                        "which the answer cells of 02_logistic_regression.ipynb do not define")
+    assert "define it inside the answer cell of accuracy" in str(raised.value)
+
+
+def test_a_misspelt_name_inside_the_function_is_reported_the_same_way(tmp_path):
+    write_notebook(tmp_path, "02_logistic_regression.ipynb", [
+        answer("def accuracy(predictions, Y):\n    right = predictions == Y\n    return right_answers\n", grade_id="accuracy"),
+    ])
+    accuracy = load_functions("accuracy", folder=tmp_path)
+    with pytest.raises(EarlierNotebookNameError):
+        accuracy(np.ones((1, 2)), np.ones((1, 2)))
