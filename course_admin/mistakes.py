@@ -2,7 +2,10 @@
 
 Every entry must cost points at a test cell of the function it breaks, with a message that
 names what is wrong (``tests/test_mistakes.py`` holds the course to this). ``expect`` is
-a piece of text the failing test's message must contain.
+a piece of text the failing test's message must contain. ``visible`` says whether the visible
+tests (those a student runs before submitting) already catch it, with that same message; the
+others only cost points at grading, in the hidden tests. ``python -m course_admin.mistakes``
+prints the counts.
 """
 from dataclasses import dataclass
 
@@ -17,16 +20,17 @@ class Mistake:
     old: str
     new: str
     expect: str
+    visible: bool = True
 
 
-def _m(function, key, summary, old, new, expect):
-    return Mistake(f"{function}-{key}", function, summary, old, new, expect)
+def _m(function, key, summary, old, new, expect, visible=True):
+    return Mistake(f"{function}-{key}", function, summary, old, new, expect, visible)
 
 
 CATALOG = [
     # accuracy
     _m("accuracy", "fraction", "a fraction instead of a percentage",
-       "float(100 * np.mean(right))", "float(np.mean(right))", "wrong value"),
+       "float(100 * np.mean(right))", "float(np.mean(right))", "known mistake: a fraction instead of a percentage"),
     _m("accuracy", "count", "the number of right answers instead of a percentage",
        "float(100 * np.mean(right))", "float(np.sum(right))", "wrong value"),
     _m("accuracy", "error-rate", "the error rate instead of the accuracy",
@@ -34,7 +38,7 @@ CATALOG = [
     _m("accuracy", "ignores-labels", "the share of predicted ones, ignoring Y",
        "float(100 * np.mean(right))", "float(100 * np.mean(predictions))", "wrong value"),
     _m("accuracy", "truncated", "truncated to a whole percent, as the original notebook printed it",
-       "float(100 * np.mean(right))", "float(int(100 * np.mean(right)))", "accuracy("),
+       "float(100 * np.mean(right))", "float(int(100 * np.mean(right)))", "accuracy(", visible=False),
     # layer_sizes
     _m("layer_sizes", "hidden-size", "three hidden units instead of four",
        "n_h = 4 ", "n_h = 3 ", "layer_sizes("),
@@ -46,9 +50,9 @@ CATALOG = [
        "return n_x, n_h, n_y", "return n_h, n_x, n_y", "layer_sizes("),
     # initialize_parameters
     _m("initialize_parameters", "global-seed", "seeding and drawing from the global random state",
-       "rng = np.random.RandomState(seed)", "np.random.seed(seed)\n    rng = np.random", "random"),
+       "rng = np.random.RandomState(seed)", "np.random.seed(seed)\n    rng = np.random", "random", visible=False),
     _m("initialize_parameters", "ignores-seed", "the seed argument ignored",
-       "np.random.RandomState(seed)", "np.random.RandomState(2)", "initialize_parameters("),
+       "np.random.RandomState(seed)", "np.random.RandomState(2)", "initialize_parameters(", visible=False),
     _m("initialize_parameters", "unscaled", "weights not multiplied by 0.01",
        "W1 = rng.randn(n_h, n_x) * 0.01", "W1 = rng.randn(n_h, n_x)", "W1"),
     _m("initialize_parameters", "transposed", "W1 of shape (n_x, n_h)",
@@ -104,7 +108,9 @@ CATALOG = [
     _m("backward_propagation", "no-keepdims", "db1 without keepdims",
        "db1 = np.sum(dZ1, axis=1, keepdims=True) / m", "db1 = np.sum(dZ1, axis=1) / m", "db1"),
     _m("backward_propagation", "tanh-derivative", "1 - A1 as the derivative of tanh",
-       "(1 - A1 ** 2)", "(1 - A1)", "dW1"),
+       "(1 - A1 ** 2)", "(1 - A1)", "known mistake: 1 - A1 as the derivative of tanh"),
+    _m("backward_propagation", "no-mean-hidden", "dW1 without the 1/m",
+       "dW1 = dZ1 @ X.T / m", "dW1 = dZ1 @ X.T", "known mistake: dW1 without the 1/m"),
     _m("backward_propagation", "sign", "Y - A2 instead of A2 - Y",
        "dZ2 = A2 - Y", "dZ2 = Y - A2", "dW2"),
     _m("backward_propagation", "wrong-input", "A1 in place of X for dW1",
@@ -117,7 +123,7 @@ CATALOG = [
        'parameters[name] - learning_rate * grads["d" + name]',
        'parameters[name] + learning_rate * grads["d" + name]', 'update_parameters(parameters, grads)["W1"] has wrong values'),
     _m("update_parameters", "ignores-rate", "the learning rate argument ignored",
-       'learning_rate * grads["d" + name]', '1.2 * grads["d" + name]', "update_parameters("),
+       'learning_rate * grads["d" + name]', '1.2 * grads["d" + name]', "update_parameters(parameters, grads, 0.0)"),
     _m("update_parameters", "in-place", "the parameters updated in place",
        'return {name: parameters[name] - learning_rate * grads["d" + name]  # new arrays, same shapes\n'
        '            for name in ("W1", "b1", "W2", "b2")}',
@@ -127,20 +133,22 @@ CATALOG = [
     # nn_model
     _m("nn_model", "ignores-rate", "the learning rate not passed to update_parameters",
        "update_parameters(parameters, grads, learning_rate)", "update_parameters(parameters, grads)",
-       "nn_model(X, Y, 3, 15, 0.3)"),
+       "nn_model(X, Y, 4, 2, 0.0)"),
     _m("nn_model", "sparse-costs", "the cost recorded every 1000 iterations only",
        "        costs.append(cost)\n", "        if i % 1000 == 0:\n            costs.append(cost)\n", "costs"),
     _m("nn_model", "wrong-seed", "initialised with another seed",
        "initialize_parameters(n_x, n_h, n_y)", "initialize_parameters(n_x, n_h, n_y, seed=3)", "costs[0] returned by nn_model("),
     _m("nn_model", "ignores-hidden-size", "four hidden units whatever n_h is",
-       "initialize_parameters(n_x, n_h, n_y)", "initialize_parameters(n_x, 4, n_y)", "nn_model(X, Y, 2, 20, 1.2)"),
+       "initialize_parameters(n_x, n_h, n_y)", "initialize_parameters(n_x, 4, n_y)", "nn_model(X, Y, 2, 1)"),
+    _m("nn_model", "prints-every-iteration", "the cost printed at every iteration",
+       "if print_cost and i % 1000 == 0:", "if print_cost:", "the number of lines printed by nn_model(X, Y, n_h, 3"),
     _m("nn_model", "array-costs", "the costs returned as an array",
        "return parameters, costs", "return parameters, np.array(costs)", "the cost list of nn_model("),
     _m("nn_model", "ignores-iterations", "a fixed number of iterations",
        "for i in range(num_iterations):", "for i in range(100):", "nn_model("),
     # predict
     _m("predict", "threshold", "A2 >= 0.5 (0.5 itself predicted as 1)",
-       "(A2 > 0.5)", "(A2 >= 0.5)", "predict("),
+       "(A2 > 0.5)", "(A2 >= 0.5)", "predict(parameters, X) where A2 is exactly 0.5"),
     _m("predict", "probabilities", "the probabilities instead of labels",
        "return (A2 > 0.5).astype(int)", "return A2", "predict("),
     _m("predict", "rounded-floats", "np.round, which gives floats",
@@ -154,6 +162,8 @@ CATALOG = [
        "accuracy(predict(parameters, X), Y)", "accuracy(predict(parameters, X), Y) / 100", "hidden_size_sweep("),
     _m("hidden_size_sweep", "ignores-iterations", "always 5000 iterations",
        "num_iterations=num_iterations", "num_iterations=5000", "hidden_size_sweep("),
+    _m("hidden_size_sweep", "ignores-rate", "the learning rate not passed on to nn_model",
+       ", learning_rate=learning_rate)", ")", "hidden_size_sweep(X, Y, [2], 30, 0.0)[2]"),
     # relu
     _m("relu", "in-place", "the negative entries of z set to 0 in place",
        "return np.maximum(0, z)", "z[z < 0] = 0\n    return z", "modified"),
@@ -186,7 +196,7 @@ CATALOG = [
     _m("initialize_parameters_scaled", "variance", "the square root of the scale, as if it were a variance",
        "W1 = rng.randn(n_h, n_x) * scale", "W1 = rng.randn(n_h, n_x) * np.sqrt(scale)", "W1"),
     _m("initialize_parameters_scaled", "global-seed", "seeding and drawing from the global random state",
-       "rng = np.random.RandomState(seed)", "np.random.seed(seed)\n    rng = np.random", "global random state"),
+       "rng = np.random.RandomState(seed)", "np.random.seed(seed)\n    rng = np.random", "global random state", visible=False),
     _m("initialize_parameters_scaled", "random-bias", "b1 drawn at random like the weights",
        '"b1": np.zeros((n_h, 1))', '"b1": rng.randn(n_h, 1) * scale', "b1"),
     # saturation_fraction
@@ -195,7 +205,7 @@ CATALOG = [
     _m("saturation_fraction", "no-abs", "only the positive side counted",
        "np.abs(A1) > threshold", "A1 > threshold", "saturation_fraction("),
     _m("saturation_fraction", "not-strict", "entries equal to the threshold counted",
-       "np.abs(A1) > threshold", "np.abs(A1) >= threshold", "saturation_fraction(A1) for A1 = ["),
+       "np.abs(A1) > threshold", "np.abs(A1) >= threshold", "saturation_fraction(A1) for A1 = [", visible=False),
     _m("saturation_fraction", "fixed-threshold", "0.99 whatever the threshold is",
        "np.abs(A1) > threshold", "np.abs(A1) > 0.99", "threshold="),
     # initialize_velocity
@@ -226,7 +236,7 @@ CATALOG = [
        "np.sum(exponentials, axis=0, keepdims=True)", "np.sum(exponentials, axis=1, keepdims=True)", "softmax(Z)"),
     _m("softmax", "in-place", "the column maximum subtracted from Z in place",
        "shifted = Z - np.max(Z, axis=0, keepdims=True)", "Z -= np.max(Z, axis=0, keepdims=True)\n    shifted = Z",
-       "modified"),
+       "modified", visible=False),
     # softmax_forward
     _m("softmax_forward", "sigmoid-output", "a sigmoid at the output instead of the softmax",
        "A2 = softmax(Z2)", "A2 = 1 / (1 + np.exp(-Z2))", 'cache["A2"]'),
@@ -269,3 +279,18 @@ CATALOG = [
     _m("train_test_sweep", "list-pair", "each pair of accuracies stored as a list",
        "results[n_h] = (train_accuracy, test_accuracy)", "results[n_h] = [train_accuracy, test_accuracy]", "tuple"),
 ]
+
+
+def counts(catalog=CATALOG):
+    """``(caught by the visible tests, caught only by the hidden tests)`` over `catalog`."""
+    visible = sum(mistake.visible for mistake in catalog)
+    return visible, len(catalog) - visible
+
+
+if __name__ == "__main__":
+    seen, hidden_only = counts()
+    print(f"{len(CATALOG)} mistakes: {seen} caught by the visible tests before submission, "
+          f"{hidden_only} only by the hidden tests at grading")
+    for mistake in CATALOG:
+        if not mistake.visible:
+            print(f"  hidden only: {mistake.key} ({mistake.summary})")

@@ -5,14 +5,22 @@
 
 Each graded function is loaded from its source notebook (its answer cells only, as a
 student's would be) and called on its fixed-seed case from ``course_utils.cases``.
+
+The same command stores, in ``course_utils/data/known_mistakes.json``, what every mistake of
+``course_admin.mistakes`` returns on that case (when it returns and differs from the
+reference), so that a visible test can name the mistake whose values a student's result has.
 """
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from course_admin.mistakes import CATALOG
+from course_admin.submissions import replace_once
 from course_utils import cases, references
 from course_utils.layout import ASSIGNMENT, GRADED_FUNCTIONS, NOTEBOOK_OF
 from course_utils.loader import load_functions
@@ -38,6 +46,49 @@ def compute_references(source_dir: Path = SOURCE_DIR, names=GRADED_FUNCTIONS) ->
             arguments = cases.CASES[name]()
         results[name] = references.encode(function(*arguments))
     return results
+
+
+def _arguments(name, fresh):
+    """The case of ``name``; the backward case on the forward cache of ``fresh`` when it holds one."""
+    if name == "backward_propagation" and "forward_propagation" in fresh:
+        _, cache = references.decode(fresh["forward_propagation"])
+        return cases.backward_propagation_case(cache=cache)
+    return cases.CASES[name]()
+
+
+def compute_known_mistakes(fresh: dict, source_dir: Path = SOURCE_DIR, catalog=CATALOG) -> dict:
+    """function -> ``[[mistake key, cause, encoded result], ...]`` on the function's case.
+
+    ``fresh`` holds the encoded reference results (``compute_references``); a mistake that
+    raises, or returns what the reference returns, is left out: it has no values to recognise.
+    """
+    import nbformat
+
+    known = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        for notebook in NOTEBOOK_OF.values():
+            if (source_dir / notebook).exists() and not (folder / notebook).exists():
+                shutil.copy(source_dir / notebook, folder / notebook)
+        for mistake in catalog:
+            notebook = NOTEBOOK_OF[mistake.function]
+            if mistake.function not in fresh or not (source_dir / notebook).exists():
+                continue
+            nb = nbformat.read(source_dir / notebook, as_version=4)
+            for cell in nb.cells:
+                if cell.metadata.get("nbgrader", {}).get("grade_id") == mistake.function:
+                    cell.source = replace_once(cell.source, mistake.old, mistake.new, mistake.key)
+            nbformat.write(nb, folder / notebook)
+            try:
+                result = references.encode(load_functions(mistake.function, folder=folder)(
+                    *_arguments(mistake.function, fresh)))
+            except Exception:  # the mistake raises: the test's other layers report it
+                result = None
+            finally:
+                shutil.copy(source_dir / notebook, folder / notebook)
+            if result is not None and differences({"x": fresh[mistake.function]}, {"x": result}):
+                known.setdefault(mistake.function, []).append([mistake.key, mistake.summary, result])
+    return known
 
 
 def differences(stored: dict, fresh: dict, rtol: float = 1e-9) -> list[str]:
@@ -73,6 +124,8 @@ def main(argv=None) -> int:
         fresh = compute_references(names=GRADED_FUNCTIONS)
         stored = json.loads(references.REFERENCE_FILE.read_text())
         stale = differences(stored, fresh)
+        if json.loads(references.KNOWN_MISTAKES_FILE.read_text()) != _round_trip(compute_known_mistakes(fresh)):
+            stale.append("known mistakes")
         if stale:
             print(f"{STALE_MESSAGE} (differs: {', '.join(stale)})", file=sys.stderr)
             return 1
@@ -80,11 +133,17 @@ def main(argv=None) -> int:
         return 0
     fresh = compute_references(names=available)
     references.REFERENCE_FILE.write_text(json.dumps(fresh, indent=1) + "\n")
+    references.KNOWN_MISTAKES_FILE.write_text(json.dumps(compute_known_mistakes(fresh), indent=1) + "\n")
     missing = sorted(set(GRADED_FUNCTIONS) - set(available))
     print(f"stored reference values of {len(fresh)} functions in "
           f"{references.REFERENCE_FILE.relative_to(ROOT)}"
           + (f"; notebooks missing for: {', '.join(missing)}" if missing else ""))
     return 0
+
+
+def _round_trip(data):
+    """``data`` as JSON would store and read it back (tuples become lists)."""
+    return json.loads(json.dumps(data))
 
 
 if __name__ == "__main__":

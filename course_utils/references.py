@@ -10,6 +10,12 @@ dicts (also with integer keys) restored exactly. The values are generated from
 (4, 2)
 >>> round(float(W1[0, 0]), 8)
 -0.00416758
+
+``known_mistakes(name)`` returns what known mistakes return on the same case, each with its
+cause, for the ``known`` argument of the helpers of ``course_utils.checks``:
+
+>>> [cause for _, cause in known_mistakes("accuracy")][:2]
+['a fraction instead of a percentage', 'the number of right answers instead of a percentage']
 """
 import json
 from functools import lru_cache
@@ -18,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 REFERENCE_FILE = Path(__file__).with_name("data") / "reference_values.json"
+KNOWN_MISTAKES_FILE = Path(__file__).with_name("data") / "known_mistakes.json"
 
 
 def encode(value):
@@ -76,3 +83,63 @@ def reference(name):
     if name not in stored:
         raise KeyError(f"no reference value for {name!r}; the stored functions are {', '.join(sorted(stored))}.")
     return decode(stored[name])
+
+
+@lru_cache(maxsize=1)
+def _stored_mistakes():
+    """The raw stored known mistakes, read once per process (none when the file is missing)."""
+    try:
+        return json.loads(KNOWN_MISTAKES_FILE.read_text())
+    except FileNotFoundError:
+        return {}
+
+
+def known_mistakes(name, part=None):
+    """What known mistakes in the graded function ``name`` return on its case.
+
+    Parameters
+    ----------
+    name : str
+        A graded function, e.g. ``"backward_propagation"``.
+    part : str or int, optional
+        A key (of a dict result) or a position (of a tuple result): the mistakes are then
+        given for that part only, and those that leave it as the reference has it are left out.
+
+    Returns
+    -------
+    list of (value, str)
+        Each mistake's result (a fresh copy) and its cause, e.g. ``"dW2 without the 1/m"``.
+    """
+    pairs = [(decode(value), cause) for _, cause, value in _stored_mistakes().get(name, [])]
+    if part is None:
+        return pairs
+    expected = _part(reference(name), part)
+    chosen = []
+    for value, cause in pairs:
+        piece = _part(value, part)
+        if piece is not None and not _equal(piece, expected):
+            chosen.append((piece, cause))
+    return chosen
+
+
+def _part(value, part):
+    """``value[part]`` for a dict with that key or a tuple with that position, else None."""
+    if isinstance(value, dict):
+        return value.get(part)
+    if isinstance(value, tuple) and isinstance(part, int) and -len(value) <= part < len(value):
+        return value[part]
+    return None
+
+
+def _equal(a, b):
+    """Whether two decoded values are the same (arrays of the same shape and entries)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and bool(np.array_equal(a, b)))
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_equal(a[key], b[key]) for key in a)
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    return a == b

@@ -71,6 +71,13 @@ def test_the_stored_reference_values_are_up_to_date():
     assert references.differences(stored, references.compute_references()) == [], references.STALE_MESSAGE
 
 
+def test_the_stored_known_mistakes_are_up_to_date():
+    """What each catalogued mistake returns on its case, as the visible tests recognise it."""
+    fresh = references.compute_known_mistakes(references.compute_references())
+    stored = json.loads(references.references.KNOWN_MISTAKES_FILE.read_text())
+    assert stored == json.loads(json.dumps(fresh)), references.STALE_MESSAGE
+
+
 def autograded_notebooks():
     """Released notebooks that have at least one autograded test cell."""
     return [name for name in NOTEBOOKS if (RELEASED / name).exists()
