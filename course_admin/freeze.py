@@ -20,8 +20,8 @@ HEADER = ("# Pins for every package the course installs beyond the direct depend
 
 
 def canonical(name: str) -> str:
-    """PEP 503 normalised package name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    """PEP 503 normalised package name, extras left out (``psycopg[binary]`` is ``psycopg``)."""
+    return re.sub(r"[-_.]+", "-", name.split("[")[0].strip()).lower()
 
 
 def own_distributions() -> set[str]:

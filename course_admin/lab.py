@@ -19,7 +19,7 @@ How formgrader finds its course: nbgrader's formgrader server extension reads
 ``JUPYTER_CONFIG_PATH`` weighs most), then from the server's working directory, then from
 the ``CourseDirectory.root`` found so far; each file read later overrides. ``formgrade``
 writes ``DIR/jupyter/formgrader-config/nbgrader_config.py`` (root ``DIR/course``, its
-``gradebook.db``, the course id of the repository's ``nbgrader_config.py``), puts that
+gradebook: ``gradebook.db`` or the server ``grade --db`` was given, the course id of the repository's ``nbgrader_config.py``), puts that
 folder first on ``JUPYTER_CONFIG_PATH`` and starts the server in ``DIR``, which holds no
 ``nbgrader_config.py``; the course root must lie inside the server's root, which ``DIR`` is.
 
@@ -194,8 +194,11 @@ class NoGradedCourse(FileNotFoundError):
 
 def grading_course(workdir: Path) -> Path:
     """The nbgrader course ``course.py grade`` wrote into ``workdir``; raise :class:`NoGradedCourse` if none."""
+    from course_admin.grading.workspace import Workspace
+
     course = Path(workdir) / "course"
-    missing = [name for name in ("gradebook.db", "autograded") if not (course / name).exists()]
+    missing = [name for name in ("gradebook.db", "autograded") if not (course / name).exists()
+               and not (name == "gradebook.db" and Workspace(Path(workdir), "").has_gradebook)]
     if missing:
         raise NoGradedCourse(
             f"No graded course in {workdir} (missing {', '.join(str(course / name) for name in missing)}). "
@@ -205,8 +208,10 @@ def grading_course(workdir: Path) -> Path:
     return course
 
 
-def formgrader_nbgrader_config(course_dir: Path, course_id: str | None) -> str:
+def formgrader_nbgrader_config(course_dir: Path, course_id: str | None, db_url: str | None = None) -> str:
     """The ``nbgrader_config.py`` that points formgrader at the grading course ``course_dir``.
+
+    ``db_url``: its gradebook as SQLAlchemy takes it (default: ``course_dir/gradebook.db``).
 
     The folder names are those the grading engine uses (nbgrader's defaults), not the
     repository's ``source_solutions`` and ``notebooks``.
@@ -216,7 +221,7 @@ def formgrader_nbgrader_config(course_dir: Path, course_id: str | None) -> str:
         lines.append(f"c.CourseDirectory.course_id = {course_id!r}\n")
     settings = {
         "root": str(course_dir),
-        "db_url": f"sqlite:///{Path(course_dir) / 'gradebook.db'}",
+        "db_url": db_url or f"sqlite:///{Path(course_dir) / 'gradebook.db'}",
         "source_directory": "source",
         "release_directory": "release",
         "submitted_directory": "submitted",
@@ -266,13 +271,17 @@ def formgrade(workdir: Path, extra: list[str], port: int | None = None, token: s
     NoGradedCourse
         When ``workdir`` holds no graded course.
     """
+    from course_admin.grading.database import describe
+    from course_admin.grading.workspace import Workspace
+
     environ = dict(os.environ if environ is None else environ)
     workdir = Path(workdir).resolve()
     course = grading_course(workdir)
+    workspace = Workspace(workdir, "")
     config_dir = workdir / FORMGRADER_CONFIG
     config_dir.mkdir(parents=True, exist_ok=True)
     course_id = _value(course_config(course_root).CourseDirectory, "course_id")
-    (config_dir / "nbgrader_config.py").write_text(formgrader_nbgrader_config(course, course_id))
+    (config_dir / "nbgrader_config.py").write_text(formgrader_nbgrader_config(course, course_id, workspace.db_url))
     port = port or free_port()
     token = token or environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
     in_lab, page = formgrader_urls(port, token)
@@ -280,7 +289,7 @@ def formgrade(workdir: Path, extra: list[str], port: int | None = None, token: s
     server = [f"--ServerApp.port={port}", "--ServerApp.port_retries=0", "--LabApp.default_url=/lab?formgrader=true"]
     env = {"JUPYTER_CONFIG_PATH": config_path(config_dir, environ), "PATH": tool_path(environ),
            "JUPYTER_TOKEN": token}
-    message = (f"Formgrader for {course} (gradebook {course / 'gradebook.db'}):\n"
+    message = (f"Formgrader for {course} (gradebook {describe(workspace.database)}):\n"
                f"    {in_lab}\n    {page}  (formgrader alone)\n"
                "Grade the written answers under Manual Grading (a score is saved when you leave its box); "
                "python3 course.py feedback then rebuilds the feedback pages and grades.csv with them. "

@@ -2,8 +2,9 @@
 
 ``python3 course.py feedback [--workdir DIR]``
     rewrite every student's feedback pages, ``DIR/reports/grades.csv`` and
-    ``DIR/reports/report.json`` from the course gradebook ``DIR/course/gradebook.db`` (hand
-    scores and comments from formgrader included), and print the class table as
+    ``DIR/reports/report.json`` from the course gradebook (``DIR/course/gradebook.db``, or
+    the PostgreSQL server ``grade --db`` was given; hand scores and comments from formgrader
+    included), and print the class table as
     ``course.py grade`` does. No kernel is started and nothing is graded again: what only
     grading knew (notebook statuses, problems, seconds, isolation) comes from the previous
     ``report.json``.

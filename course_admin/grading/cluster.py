@@ -34,7 +34,7 @@ from typing import Callable, Iterator
 
 from .bundle import CourseBundle
 from .problems import Problem
-from .remote import EnvironmentMismatch, GradedSubmission, grade_submission, write_files
+from .remote import EnvironmentMismatch, GradedSubmission, carry, grade_submission, write_files
 from .sandbox import IsolationUnavailable
 from .worker import NotebookOutcome, StudentOutcome
 from .workspace import Workspace
@@ -203,6 +203,8 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
     outcomes: dict[str, StudentOutcome] = {}
     if not students:
         return outcomes
+    from concurrent.futures import CancelledError
+
     from distributed import wait
     from distributed.scheduler import KilledWorker
 
@@ -215,12 +217,24 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
         count = len(allowed) if allowed else len(client.nthreads())
         say(f"grading {len(students)} students on {description} ({count} used); "
             f"Dask dashboard: {client.dashboard_link}")
-        shared = client.scatter(bundle, broadcast=True, hash=False)
+        # a task's result rather than scattered data: the scheduler makes it again if every holder dies
+        shared = client.submit(carry, bundle, key=f"course-bundle-{uuid.uuid4().hex[:8]}", pure=False, **restriction)
         queue, running = deque(sorted(students)), {}
+        cancellations: dict[str, int] = {}
         progress = _Progress(len(students), say)
         lost_since = None
         try:
             while queue or running:
+                for future in [future for future in running if future.status == "cancelled"]:
+                    student = running.pop(future)  # the scheduler dropped it (it lost what it needed): again
+                    cancellations[student] = cancellations.get(student, 0) + 1
+                    if cancellations[student] <= 2:
+                        queue.appendleft(student)
+                    else:
+                        outcomes[student] = failed_outcome(workspace, student, "the scheduler cancelled it thrice")
+                        if on_graded is not None:
+                            on_graded(outcomes[student])
+                        progress.graded()
                 usable = _usable(client, allowed)
                 while queue and len(running) < 2 * max(1, len(usable)):
                     student = queue.popleft()
@@ -243,11 +257,13 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
                         sorted(outcomes), missing)
                 try:
                     done = wait(list(running), timeout=1.0, return_when="FIRST_COMPLETED").done
-                except TimeoutError:
+                except (TimeoutError, CancelledError):  # cancelled ones are taken up at the top of the loop
                     done = set()
                 processing = {key for keys in client.processing().values() for key in keys}
                 progress.running(sorted(student for future, student in running.items() if future.key in processing))
                 for future in done:
+                    if future.status == "cancelled":
+                        continue
                     student = running.pop(future)
                     outcome = _outcome_of(future, student, workspace, KilledWorker)
                     outcomes[student] = outcome

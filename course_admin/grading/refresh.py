@@ -1,7 +1,7 @@
 """Feedback pages, ``grades.csv`` and the report again from the course gradebook, without grading.
 
 After the written answers were graded by hand in formgrader, the course gradebook
-(``<workdir>/course/gradebook.db``) holds the final scores and comments. :func:`refresh_class`
+(``<workdir>/course/gradebook.db``, or the server of ``grade --db``) holds the final scores and comments. :func:`refresh_class`
 rewrites from it, without starting any kernel:
 
 - every student's feedback pages (nbgrader's ``GenerateFeedback`` on the autograded

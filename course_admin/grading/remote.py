@@ -143,6 +143,11 @@ def write_files(folder: Path, files: dict[str, bytes]) -> None:
         target.write_bytes(data)
 
 
+def carry(bundle: CourseBundle) -> CourseBundle:
+    """The bundle itself: as a task's result it lives on workers and is made again if they all die."""
+    return bundle
+
+
 def grade_submission(bundle: CourseBundle, student: str, files: dict[str, bytes]) -> GradedSubmission:
     """Grade one student's sanitised submission (``files``: path under the submission folder -> bytes)."""
     from .worker import grade_student
