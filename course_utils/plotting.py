@@ -1,4 +1,5 @@
-"""Plots of the course: datasets, decision boundaries, cost curves, sweeps and hidden-unit weights.
+"""Plots of the course: datasets, decision boundaries, cost curves, sweeps, hidden-unit weights and
+the network itself.
 
 Arrays are column-major as everywhere in the course: ``X`` of shape ``(2, m)``, ``Y`` of shape
 ``(1, m)`` (a flat ``(m,)`` is accepted too) with labels 0 and 1.
@@ -353,6 +354,72 @@ def plot_hidden_units(W1, ax=None, title=None, annotate=None):
             color = "white" if abs(value) > 0.6 * limit else "black"
             # "+ 0.0" turns -0.0 into 0.0, so a zero is never written "-0"
             ax.text(j, i, f"{value + 0.0:.2g}", ha="center", va="center", color=color, fontsize=9)
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+#: fill colours of the input, hidden and output units in :func:`plot_network` (neutral: not the class colours)
+LAYER_COLORS = ("#E8E8E8", "#D9E7D3", "#E9DDEB")
+
+
+def plot_network(n_x=2, n_h=4, n_y=1, ax=None, title=None):
+    """A drawing of the one-hidden-layer network: its units, its connections and its parameters.
+
+    Every input feeds every hidden unit and every hidden unit feeds every output, so there is
+    one line per entry of ``W1`` and of ``W2``. The parameters are named with their shapes.
+
+    Parameters
+    ----------
+    n_x, n_h, n_y : int, default 2, 4, 1
+        Sizes of the input, hidden and output layers.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure is made when omitted.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        With one circle per unit in ``ax.patches`` (inputs, then hidden units, then outputs,
+        each layer from top to bottom) and one line per connection in ``ax.lines``
+        (``W1``'s ``n_h * n_x`` first, then ``W2``'s ``n_y * n_h``).
+    """
+    sizes = [_check_int(name, value, minimum=1) for name, value in (("n_x", n_x), ("n_h", n_h), ("n_y", n_y))]
+    from matplotlib.patches import Circle
+
+    tallest = max(sizes)
+    ax = _new_axes(ax, figsize=(7, 0.75 * tallest + 1.9))
+    radius, gap = 0.26, 2.2  # unit radius, distance between layers (units are 1 apart)
+    # layer j at x = gap * j; its units centred on y = 0, the first at the top
+    centres = [[(gap * j, (size - 1) / 2 - k) for k in range(size)] for j, size in enumerate(sizes)]
+    for start, end in ((0, 1), (1, 2)):
+        for x1, y1 in centres[end]:
+            for x0, y0 in centres[start]:
+                ax.plot([x0, x1], [y0, y1], color="0.55", linewidth=0.9, zorder=1)
+    unit_labels = ([f"$x_{{{k + 1}}}$" for k in range(n_x)], ["tanh"] * n_h, [r"$\sigma$"] * n_y)
+    for j, layer in enumerate(centres):
+        for (x, y), label in zip(layer, unit_labels[j]):
+            ax.add_patch(Circle((x, y), radius, facecolor=LAYER_COLORS[j], edgecolor="0.25", zorder=2))
+            ax.text(x, y, label, ha="center", va="center", fontsize=9 if label == "tanh" else 11, zorder=3)
+
+    top = (tallest - 1) / 2 + radius
+    bottom = -top
+    headings = (f"inputs\n$n_x = {n_x}$", f"hidden layer\n$n_h = {n_h}$ tanh units",
+                f"output layer\n$n_y = {n_y}$ sigmoid unit" + ("" if n_y == 1 else "s"))
+    for j, heading in enumerate(headings):
+        ax.text(gap * j, top + 0.25, heading, ha="center", va="bottom", fontsize=10)
+    for j, (W, b, rows, cols) in enumerate((("W_1", "b_1", n_h, n_x), ("W_2", "b_2", n_y, n_h))):
+        ax.text(gap * (j + 0.5), bottom - 0.25, f"${W}$ ({rows}, {cols})\n${b}$ ({rows}, 1)",
+                ha="center", va="top", fontsize=10)
+    outputs = [r"$\hat y = a_2$"] if n_y == 1 else [f"$\\hat y_{{{k + 1}}}$" for k in range(n_y)]
+    for (x, y), label in zip(centres[2], outputs):
+        ax.annotate("", xy=(x + radius + 0.6, y), xytext=(x + radius, y),
+                    arrowprops={"arrowstyle": "->", "color": "0.25"})
+        ax.text(x + radius + 0.7, y, label, ha="left", va="center", fontsize=11)
+    ax.set_xlim(-0.9, 2 * gap + 1.9)
+    ax.set_ylim(bottom - 1.0, top + 0.9)
+    ax.set_aspect("equal")
+    ax.axis("off")
     if title is not None:
         ax.set_title(title)
     return ax

@@ -24,6 +24,7 @@ from course_utils.plotting import (  # noqa: E402
     plot_dataset,
     plot_decision_boundary,
     plot_hidden_units,
+    plot_network,
 )
 
 
@@ -374,6 +375,69 @@ def test_hidden_units_shape_errors(W1):
     assert plt.get_fignums() == []
 
 
+# --- plot_network --------------------------------------------------------------------------
+
+
+def texts_of(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def test_network_draws_one_circle_per_unit_and_one_line_per_weight():
+    ax = plot_network()
+    centres = [patch.center for patch in ax.patches]
+    # inputs at x = 0, hidden units and output further right; each layer centred on y = 0, top first
+    assert centres == [(0.0, 0.5), (0.0, -0.5),
+                       (2.2, 1.5), (2.2, 0.5), (2.2, -0.5), (2.2, -1.5),
+                       (4.4, 0.0)]
+    assert len(ax.lines) == 2 * 4 + 4 * 1
+    # W1's lines first: hidden unit 1 is reached from x_1, then from x_2
+    first = ax.lines[0].get_xydata()
+    np.testing.assert_allclose(first, [[0.0, 0.5], [2.2, 1.5]])
+    np.testing.assert_allclose(ax.lines[-1].get_xydata(), [[2.2, -1.5], [4.4, 0.0]])
+    labels = texts_of(ax)
+    assert labels.count("tanh") == 4 and "$x_{1}$" in labels and "$x_{2}$" in labels and r"$\sigma$" in labels
+    assert "$W_1$ (4, 2)\n$b_1$ (4, 1)" in labels and "$W_2$ (1, 4)\n$b_2$ (1, 1)" in labels
+    assert r"$\hat y = a_2$" in labels
+    assert not ax.axison
+
+
+def test_network_of_other_sizes_names_its_shapes():
+    ax = plot_network(3, 5, 2, title="a 3-5-2 network")
+    assert len(ax.patches) == 3 + 5 + 2
+    assert len(ax.lines) == 3 * 5 + 5 * 2
+    labels = texts_of(ax)
+    assert "$W_1$ (5, 3)\n$b_1$ (5, 1)" in labels and "$W_2$ (2, 5)\n$b_2$ (2, 1)" in labels
+    assert {"$x_{3}$", r"$\hat y_{1}$", r"$\hat y_{2}$"} <= set(labels)
+    assert "hidden layer\n$n_h = 5$ tanh units" in labels
+    assert ax.get_title() == "a 3-5-2 network"
+
+
+def test_network_fits_in_its_axes():
+    ax = plot_network(2, 10, 1)
+    (x_low, x_high), (y_low, y_high) = ax.get_xlim(), ax.get_ylim()
+    for patch in ax.patches:
+        x, y = patch.center
+        assert x_low < x - patch.radius and x + patch.radius < x_high
+        assert y_low < y - patch.radius and y + patch.radius < y_high
+
+
+def test_network_draws_on_the_given_axes():
+    fig, ax = plt.subplots()
+    assert plot_network(ax=ax) is ax
+    assert plt.get_fignums() == [fig.number]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n_h": 0}, "n_h must be an integer >= 1, got 0"),
+    ({"n_x": 2.0}, "n_x must be an integer >= 1, got 2.0"),
+    ({"n_y": True}, "n_y must be an integer >= 1, got True"),
+])
+def test_network_size_errors_make_no_figure(kwargs, message):
+    with pytest.raises(ValueError, match=exact(message)):
+        plot_network(**kwargs)
+    assert plt.get_fignums() == []
+
+
 # --- global state --------------------------------------------------------------------------
 
 
@@ -383,7 +447,7 @@ matplotlib.use("Agg")
 import numpy as np
 from course_utils.datasets import load_planar_dataset
 from course_utils.plotting import (
-    plot_boundary_grid, plot_costs, plot_dataset, plot_decision_boundary, plot_hidden_units,
+    plot_boundary_grid, plot_costs, plot_dataset, plot_decision_boundary, plot_hidden_units, plot_network,
 )
 X, Y = load_planar_dataset()
 before = dict(matplotlib.rcParams)
@@ -392,6 +456,7 @@ plot_decision_boundary(lambda G: G[0] > 0, X, Y, resolution=10)
 plot_costs([0.7, 0.5], label="run", log_scale=True)
 plot_boundary_grid([lambda G: G[0] > 0] * 4, X, Y, resolution=10)
 plot_hidden_units(np.zeros((4, 2)))
+plot_network(3, 5, 2)
 after = dict(matplotlib.rcParams)
 print(sorted(key for key in before if before[key] != after[key]))
 """
