@@ -9,11 +9,17 @@ Every released notebook carries, in its metadata, a digest of its cells as relea
 notebook whose cells no longer match it (someone typed into ``notebooks/``), or that the
 release did not write, is never overwritten or deleted silently: without ``--force`` the
 release stops and names it; with ``--force`` it is kept in ``release-backups/<time>/`` first.
+
+The markers that tell nbval which outputs to compare (``# NBVAL_CHECK_OUTPUT``) are kept in the
+sources, where the tests run, and left out of the cells that nbgrader neither grades nor locks:
+students need not see them, and those cells carry no checksum. A graded or locked cell is
+released exactly as nbgrader wrote it.
 """
 import argparse
 import atexit
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +37,26 @@ BACKUP_ROOT = ROOT / "release-backups"
 STALE_MESSAGE = "student notebooks are stale: run `python3 course.py release` and commit notebooks/"
 #: notebook metadata key of the release's digest of the cells it wrote
 STAMP_KEY = "course_release"
+#: a line that is only an nbval marker comment, e.g. ``# NBVAL_CHECK_OUTPUT``
+NBVAL_MARKER_LINE = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*(?:\n|$)", re.MULTILINE)
+
+
+def is_nbgrader_cell(cell) -> bool:
+    """Whether nbgrader grades, locks or expects an answer in ``cell`` (and so records its checksum)."""
+    metadata = cell.metadata.get("nbgrader", {})
+    return any(metadata.get(key) for key in ("grade", "solution", "locked"))
+
+
+def strip_test_markers(nb) -> int:
+    """Remove the nbval marker lines from the code cells nbgrader does not check; return how many cells changed."""
+    changed = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not is_nbgrader_cell(cell):
+            source = NBVAL_MARKER_LINE.sub("", cell.source)
+            if source != cell.source:
+                cell.source = source
+                changed += 1
+    return changed
 
 
 def cells_digest(nb) -> str:
@@ -60,7 +86,8 @@ _GENERATED: dict[str, Path] = {}
 
 
 def _run_generate_assignment() -> Path:
-    """Generate and stamp a release of the current sources in a scratch folder; return its assignment folder."""
+    """Generate, strip (:func:`strip_test_markers`) and stamp a release of the current sources in a scratch
+    folder; return its assignment folder."""
     scratch = Path(tempfile.mkdtemp(prefix="release-"))
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     shutil.copy2(ROOT / "nbgrader_config.py", scratch)
@@ -73,6 +100,9 @@ def _run_generate_assignment() -> Path:
         raise SystemExit(f"nbgrader generate_assignment failed with exit code {result.returncode}")
     generated = scratch / "notebooks" / ASSIGNMENT
     for path in generated.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        if strip_test_markers(nb):
+            nbformat.write(nb, path)
         stamp(path)
     return generated
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.utils import compute_checksum
 from nbgrader.validator import Validator
 
 from course_admin import references, release
@@ -76,6 +77,58 @@ def test_the_stored_known_mistakes_are_up_to_date():
     fresh = references.compute_known_mistakes(references.compute_references())
     stored = json.loads(references.references.KNOWN_MISTAKES_FILE.read_text())
     assert stored == json.loads(json.dumps(fresh)), references.STALE_MESSAGE
+
+
+def test_the_nbval_markers_stay_in_the_sources_and_leave_the_release_and_nothing_else_does():
+    """Released cells outside nbgrader's care are their source cells without the marker lines."""
+    stripped = {}
+    for notebook in NOTEBOOKS:
+        sources = {cell.id: cell for cell in nbformat.read(SOURCES / notebook, as_version=4).cells}
+        for cell in nbformat.read(RELEASED / notebook, as_version=4).cells:
+            if cell.cell_type != "code" or release.is_nbgrader_cell(cell):
+                continue
+            assert "NBVAL" not in cell.source, f"{notebook}, cell {cell.id}: a marker reaches the students"
+            source = sources[cell.id].source
+            if "# NBVAL_CHECK_OUTPUT" in source:
+                stripped[notebook] = stripped.get(notebook, 0) + 1
+                assert cell.source == source.replace("# NBVAL_CHECK_OUTPUT\n", "", 1)
+            else:
+                assert cell.source == source
+    # every notebook whose outputs nbval checks, the lesson's 01-05, 07 and 08 among them
+    assert sum(stripped.values()) == 29
+    assert {"01_planar_data.ipynb", "05_cost.ipynb", "07_training.ipynb", "08_hidden_size_sweep.ipynb"} <= set(stripped)
+
+
+def test_graded_and_locked_cells_keep_their_markers_and_the_checksums_nbgrader_recorded():
+    locked = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)")
+    locked.metadata["nbgrader"] = {"locked": True, "grade": False, "solution": False, "grade_id": "setup"}
+    markdown = nbformat.v4.new_markdown_cell("# NBVAL_CHECK_OUTPUT")
+    free = nbformat.v4.new_code_cell("x = 1\n  #  NBVAL_IGNORE_OUTPUT  \nprint(x)  # NBVAL_CHECK_OUTPUT stays: not alone")
+    nb = nbformat.v4.new_notebook(cells=[locked, markdown, free])
+    assert release.strip_test_markers(nb) == 1
+    assert [cell.source for cell in nb.cells] == [
+        "# NBVAL_CHECK_OUTPUT\nprint(1)", "# NBVAL_CHECK_OUTPUT", "x = 1\nprint(x)  # NBVAL_CHECK_OUTPUT stays: not alone"]
+    checked = 0
+    for notebook in NOTEBOOKS:
+        for cell in nbformat.read(RELEASED / notebook, as_version=4).cells:
+            if release.is_nbgrader_cell(cell):
+                assert cell.metadata.nbgrader["checksum"] == compute_checksum(cell), f"{notebook}, cell {cell.id}"
+                checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("notebook", ["01_planar_data.ipynb", "05_cost.ipynb"])
+def test_a_released_notebook_answered_as_the_sources_validates(notebook, tmp_path):
+    """nbgrader's own check on the stripped release: every test passes and no locked cell has changed."""
+    shutil.copytree(RELEASED, tmp_path / ASSIGNMENT)
+    path = tmp_path / ASSIGNMENT / notebook
+    answers = {cell.id: cell.source for cell in nbgrader_cells(SOURCES / notebook, "solution")}
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.id in answers:
+            cell.source = answers[cell.id]
+    nbformat.write(nb, path)
+    assert Validator().validate(str(path)) == {}
 
 
 def autograded_notebooks():
