@@ -19,7 +19,6 @@ import argparse
 import atexit
 import hashlib
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import nbformat
 
+from course_admin.grading.demos import NBVAL_MARKER_LINE
 from course_utils.layout import ASSIGNMENT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +37,6 @@ BACKUP_ROOT = ROOT / "release-backups"
 STALE_MESSAGE = "student notebooks are stale: run `python3 course.py release` and commit notebooks/"
 #: notebook metadata key of the release's digest of the cells it wrote
 STAMP_KEY = "course_release"
-#: a line that is only an nbval marker comment, e.g. ``# NBVAL_CHECK_OUTPUT``
-NBVAL_MARKER_LINE = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*(?:\n|$)", re.MULTILINE)
 
 
 def is_nbgrader_cell(cell) -> bool:

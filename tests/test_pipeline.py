@@ -6,6 +6,7 @@ submitted files must stay as they were, and nothing handed back may leak hidden 
 solutions.
 """
 import hashlib
+import sys
 from pathlib import Path
 
 import nbformat
@@ -35,7 +36,7 @@ def demo(tmp_path_factory):
     report = grade_class(ROOT, ASSIGNMENT, root / "class", root / "grading", workers=2,
                          settings=GradingSettings(timeout=30, sandbox=isolated), layout="nbgrader")
     scores = cell_scores(root / "grading", [student.variant.student for student in students])
-    return {"root": root, "students": students, "report": report, "scores": scores,
+    return {"root": root, "students": students, "report": report, "scores": scores, "isolated": isolated,
             "before": before, "after": fingerprint(root / "class")}
 
 
@@ -103,3 +104,23 @@ def test_feedback_holds_no_hidden_tests_and_no_solutions(demo):
         for marker in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "ref_nn_model",
                        "hidden_reference_sigmoid"):
             assert marker not in text, f"{page}: {marker}"
+
+
+def test_the_class_grades_identically_on_two_dask_workers_with_a_postgresql_gradebook(demo):
+    """The same class on a ``dask scheduler`` with two ``dask worker`` processes, into PostgreSQL."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "grading"))
+    from services import dask_cluster, postgres_server
+
+    students = [student.variant.student for student in demo["students"]]
+    workdir = demo["root"] / "on-a-cluster"
+    with dask_cluster(demo["root"] / "dask", workers=2) as cluster, postgres_server() as database:
+        report = grade_class(ROOT, ASSIGNMENT, demo["root"] / "class", workdir, None,
+                             settings=GradingSettings(timeout=30, sandbox=demo["isolated"]), layout="nbgrader",
+                             scheduler=cluster.address, database=database)
+        scores = cell_scores(workdir, students)
+    assert scores == demo["scores"]
+    assert report.scores() == demo["report"].scores()
+    for student in students:
+        assert (sorted(problem.kind for problem in report.student(student).problems)
+                == sorted(problem.kind for problem in demo["report"].student(student).problems)), student
+    assert report.cluster == cluster.address and report.gradebook.startswith("postgresql://")

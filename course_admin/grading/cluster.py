@@ -63,13 +63,21 @@ def _local_worker_environment() -> dict[str, str]:
             "MPLBACKEND": "Agg"}
 
 
+def local_cluster(workers: int):
+    """A Dask ``LocalCluster`` on 127.0.0.1: ``workers`` single-threaded worker processes, each under a nanny."""
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, env=_local_worker_environment())
+
+
 @contextlib.contextmanager
 def open_cluster(scheduler: str | None, workers: int) -> Iterator[tuple[object, str]]:
     """A Dask client for ``scheduler`` (``tcp://host:port``), or for a new local cluster of ``workers``.
 
     Yields ``(client, description)``; a local cluster is shut down afterwards.
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler:
         try:
@@ -81,10 +89,7 @@ def open_cluster(scheduler: str | None, workers: int) -> Iterator[tuple[object, 
         with client:
             yield client, f"the Dask scheduler at {scheduler}"
         return
-    cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
-                           env=_local_worker_environment())
-    with cluster, Client(cluster) as client:
+    with local_cluster(workers) as cluster, Client(cluster) as client:
         yield client, f"a local Dask cluster of {max(1, workers)} worker processes"
 
 
@@ -176,7 +181,7 @@ def check_workers(client, bundle: CourseBundle) -> None:
 def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[str], *, workers: int | None,
                    scheduler: str | None = None, on_graded: Callable[[StudentOutcome], None] | None = None,
                    say: Callable[[str], None] | None = None,
-                   worker_wait: float = WORKER_WAIT) -> dict[str, StudentOutcome]:
+                   worker_wait: float | None = None) -> dict[str, StudentOutcome]:
     """Grade ``students`` (sanitised in ``workspace``) on Dask; return their outcomes by student.
 
     Parameters
@@ -196,9 +201,10 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
         Called with each :class:`StudentOutcome` as soon as it is in (the pages' paths are local).
     say : callable, optional
         Where lines for the instructor go (the dashboard's address, progress off a terminal).
-    worker_wait : float
-        Seconds without a usable worker before :class:`NoWorkersLeft` is raised.
+    worker_wait : float, optional
+        Seconds without a usable worker before :class:`NoWorkersLeft` is raised (default :data:`WORKER_WAIT`).
     """
+    worker_wait = WORKER_WAIT if worker_wait is None else worker_wait
     say = say or (lambda line: print(line, file=sys.stderr, flush=True))
     outcomes: dict[str, StudentOutcome] = {}
     if not students:

@@ -8,7 +8,8 @@ sets :data:`DEMO_FLAG` on such cells of the grading copy; ``FairExecute`` skips 
 unless ``GradingSettings.run_course_demos`` is set.
 
 A cell is flagged when it has no nbgrader metadata and its code is that of a code cell
-without nbgrader metadata of the release (trailing whitespace aside). A cell the
+without nbgrader metadata of the release (trailing whitespace and lines that are only an
+nbval marker such as ``# NBVAL_CHECK_OUTPUT`` aside: the student release leaves those out). A cell the
 student added or changed, with its helpers, always runs. So does a demonstration that
 binds a global which a cell that runs reads (an answer that uses ``X`` without taking
 it as an argument works as in the student's notebook), and, in turn, every
@@ -20,15 +21,20 @@ binding a name; the course's demonstrations do neither.
 from __future__ import annotations
 
 import functools
+import re
 import symtable
 
 #: the cell metadata key that marks a course demonstration in the grading copy
 DEMO_FLAG = "course_demo"
 
 
+#: a line that is only an nbval marker comment, e.g. ``# NBVAL_CHECK_OUTPUT``
+NBVAL_MARKER_LINE = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*(?:\n|$)", re.MULTILINE)
+
+
 def normalised_source(source: str) -> str:
-    """``source`` with trailing whitespace removed from every line and from the end."""
-    return "\n".join(line.rstrip() for line in source.splitlines()).rstrip()
+    """``source`` without nbval marker lines, trailing whitespace removed from every line and from the end."""
+    return "\n".join(line.rstrip() for line in NBVAL_MARKER_LINE.sub("", source).splitlines()).rstrip()
 
 
 def _plain_code(cell) -> bool:
@@ -66,8 +72,8 @@ def global_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
         Names bound at the top level (assignments, imports, ``def``, ``class``) or
         declared ``global`` and assigned inside a function.
     reads : frozenset of str
-        Names read from the globals: inside functions, classes, lambdas and
-        comprehensions always; at the top level, unless the cell binds them itself.
+        Names read from the globals, at the top level or inside functions, classes,
+        lambdas and comprehensions, unless the cell binds them itself.
         Empty for code that does not compile (the kernel would run none of it).
     """
     try:
@@ -92,7 +98,8 @@ def global_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
                 reads.add(symbol.get_name())
             if symbol.is_declared_global() and symbol.is_assigned():
                 binds.add(symbol.get_name())
-    return frozenset(binds), frozenset(reads)
+    # a comprehension or a function of the cell that reads a name the cell binds reads the cell's own
+    return frozenset(binds), frozenset(reads - binds)
 
 
 def mark_course_demos(nb, release) -> list[int]:

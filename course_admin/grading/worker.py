@@ -80,6 +80,10 @@ def init_worker(course_root: Path, workspace: Workspace, settings: GradingSettin
     from .settings import load_course_config, nbgrader_config
 
     stop_worker()
+    import warnings
+
+    # nbgrader's own "SAWarning: Object ... not in session" when a submission is created: harmless
+    warnings.filterwarnings("ignore", message=".*not in session.*")
     for name in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "PATH"):
         _ORIGINAL_ENV.setdefault(name, os.environ.get(name))
     workspace.workers_dir.mkdir(parents=True, exist_ok=True)

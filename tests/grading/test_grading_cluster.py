@@ -1,8 +1,9 @@
 """Grading on a Dask cluster of separate processes, and with the gradebook on a PostgreSQL server.
 
 The toy class (``grading_toy``) graded by the session fixture on a local cluster is the
-reference: a ``dask scheduler`` with two ``dask worker`` processes on 127.0.0.1 and a
-PostgreSQL gradebook must give every student the same scores and findings; a worker killed
+reference: on a ``dask scheduler`` with two ``dask worker`` processes on 127.0.0.1 and a
+PostgreSQL gradebook, a part of it gets the same scores and findings (the whole
+demonstration class does in ``tests/test_pipeline.py``); a worker killed
 mid-student costs nothing but time; when every worker is gone the run stops and keeps what
 was graded; a worker with another environment or without isolation is refused before it
 grades anybody; formgrader writes a hand grade into the PostgreSQL gradebook while the
@@ -37,8 +38,19 @@ from course_admin.grading.sandbox import IsolationUnavailable
 from services import dask_cluster, postgres_server, wait_until
 
 
+#: a part of the toy class (the whole class is graded on a cluster by tests/test_pipeline.py's demonstration class)
+SOME = ("alice", "blank", "deleter", "exiter", "renamer", "hardcoder")
+
+
 def kinds(report, student):
     return sorted(problem.kind for problem in report.student(student).problems)
+
+
+def some_of(graded_class, folder: Path, students=SOME) -> Path:
+    """A class of ``students`` of the toy class, copied into ``folder``."""
+    for student in students:
+        shutil.copytree(graded_class.submissions / student, folder / student)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +67,11 @@ def postgres():
 
 @pytest.fixture(scope="module")
 def on_the_cluster(graded_class, cluster, postgres, tmp_path_factory):
-    """The toy class graded on the scheduler's two workers into a PostgreSQL gradebook."""
+    """Part of the toy class graded on the scheduler's two workers into a PostgreSQL gradebook."""
     workdir = tmp_path_factory.mktemp("cluster_work")
     graded_by = []
-    report = grade_class(graded_class.course, toy.ASSIGNMENT, graded_class.submissions, workdir, None,
+    submissions = some_of(graded_class, tmp_path_factory.mktemp("cluster_class"))
+    report = grade_class(graded_class.course, toy.ASSIGNMENT, submissions, workdir, None,
                          settings=GradingSettings(sandbox=ISOLATED), scheduler=cluster.address, database=postgres,
                          progress=lambda outcome: graded_by.append((outcome.student, outcome.worker)))
     return workdir, report, graded_by
@@ -67,10 +80,10 @@ def on_the_cluster(graded_class, cluster, postgres, tmp_path_factory):
 def test_two_worker_processes_and_postgresql_give_the_local_scores_and_findings(graded_class, on_the_cluster,
                                                                                  cluster):
     workdir, report, graded_by = on_the_cluster
-    assert report.scores() == graded_class.parallel.scores() == graded_class.expected
-    for student in graded_class.parallel.students:
-        assert kinds(report, student.student) == kinds(graded_class.parallel, student.student), student.student
-    assert sorted(student for student, _ in graded_by) == sorted(graded_class.expected)  # each stored once
+    assert report.scores() == {student: graded_class.expected[student] for student in SOME}
+    for student in SOME:
+        assert kinds(report, student) == kinds(graded_class.parallel, student), student
+    assert sorted(student for student, _ in graded_by) == sorted(SOME)  # each stored once
     assert len({worker.split(" on ")[0] for _, worker in graded_by}) == 2
     assert report.cluster == cluster.address
 
@@ -103,16 +116,17 @@ def test_a_worker_killed_mid_student_costs_only_that_students_time(graded_class,
     killer = threading.Thread(target=kill_a_busy_worker)
     killer.start()
     graded = []
-    report = grade_class(graded_class.course, toy.ASSIGNMENT, graded_class.submissions, tmp_path / "work", None,
+    submissions = some_of(graded_class, tmp_path / "class")
+    report = grade_class(graded_class.course, toy.ASSIGNMENT, submissions, tmp_path / "work", None,
                          settings=GradingSettings(sandbox=ISOLATED), scheduler=cluster.address,
                          progress=lambda outcome: graded.append(outcome.student))
     killer.join()
     assert killed, "no worker was killed"
     [key] = killed.values()
     victim = key[len("grade-"):-len("-12345678")]
-    assert victim in graded_class.expected
-    assert sorted(graded) == sorted(graded_class.expected)  # the victim too, and stored once
-    assert report.scores() == graded_class.expected
+    assert victim in SOME
+    assert sorted(graded) == sorted(SOME)  # the victim too, and stored once
+    assert report.scores() == {student: graded_class.expected[student] for student in SOME}
     assert kinds(report, victim) == kinds(graded_class.parallel, victim)
     cluster.wait_for_workers(2)  # the nanny restarted the killed worker
 
@@ -129,11 +143,12 @@ def test_when_every_worker_is_gone_the_run_stops_and_keeps_what_was_graded(grade
                 os.killpg(lone.workers[0].pid, signal.SIGKILL)
 
         with pytest.raises(NoWorkersLeft, match="Start workers and run the same command again") as stopped:
-            grade_class(graded_class.course, toy.ASSIGNMENT, graded_class.submissions, tmp_path / "work", None,
+            grade_class(graded_class.course, toy.ASSIGNMENT, some_of(graded_class, tmp_path / "class"),
+                        tmp_path / "work", None,
                         settings=GradingSettings(sandbox=ISOLATED), scheduler=lone.address,
                         progress=kill_after_the_first)
     graded, missing = stopped.value.graded, stopped.value.missing
-    assert graded and missing and sorted(graded + missing) == sorted(graded_class.expected)
+    assert graded and missing and sorted(graded + missing) == sorted(SOME)
     workspace = Workspace(tmp_path / "work", toy.ASSIGNMENT)
     kept = {score.student: {} for score in read_scores(workspace, graded)}
     for score in read_scores(workspace, graded):
@@ -191,8 +206,7 @@ def test_formgrader_writes_a_hand_grade_while_the_pipeline_regrades_another_stud
     workspace = Workspace(workdir, toy.ASSIGNMENT)
     with Gradebook(workspace.db_url) as gradebook:
         grade_id = gradebook.find_grade("explain_square", "01_squares", toy.ASSIGNMENT, "alice").id
-    one_student = tmp_path / "regrade"
-    shutil.copytree(graded_class.submissions / "blank", one_student / "blank")
+    one_student = some_of(graded_class, tmp_path / "regrade", ["blank"])
 
     home = lab_server.jupyter_home(tmp_path / "instructor")
     lab_server.quiet_lab_settings(home)

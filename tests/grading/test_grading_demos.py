@@ -129,6 +129,8 @@ def test_a_name_the_answer_binds_itself_or_takes_as_argument_keeps_nothing():
     ("total = sum(v * w for v in values)", {"total"}, {"sum", "w", "values"}),
     ("%matplotlib inline\nfig = make()", {"fig"}, {"get_ipython", "make"}),
     ("def broken(:\n    pass", set(), set()),
+    # a comprehension in a loop reads the loop's own variable, not a demonstration's
+    ("for n in sizes:\n    print([n * k for k in ks])", {"n"}, {"sizes", "print", "ks"}),
 ])
 def test_global_names_of_a_cell(source, binds, reads):
     found_binds, found_reads = global_names(source)
