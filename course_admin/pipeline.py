@@ -122,7 +122,7 @@ def run_class(submissions: Path, layout: str, workdir: Path, workers: int | None
 
 
 def _print_outputs(report) -> None:
-    where = (f"{report.workers} local workers" if report.cluster == "local"
+    where = (f"{report.workers} local worker{'s' * (report.workers != 1)}" if report.cluster == "local"
              else f"the Dask cluster at {report.cluster}")
     print(f"\nGraded in {report.seconds:.0f} s on {where}.")
     print(f"Grades: {report.grades_csv}")

@@ -238,7 +238,7 @@ def test_a_hand_score_survives_a_regrade_and_does_not_wait_again(graded, work, t
 def test_feedback_without_a_graded_class_says_what_to_run(tmp_path, capsys):
     code, out, err = run(["feedback", "--workdir", str(tmp_path / "nothing")], capsys)
     assert code == 1 and out == ""
-    assert "holds no graded class (no course/gradebook.db)" in err
+    assert "holds no graded class (no course/gradebook.db, no gradebook-url)" in err
     assert "python3 course.py grade --submissions DIR" in err
     # a gradebook without the grading run's report
     (tmp_path / "half" / "course").mkdir(parents=True)

@@ -13,17 +13,21 @@ runs these steps (each is a function of :mod:`.engine` that can be called alone)
    duplicated, deleted and edited graded cells from the release; scan answer cells for
    tampering; flag the course's demonstration cells the student left unchanged
    (:mod:`.demos`); write sanitised copies to ``<workdir>/course/submitted``.
-3. ``autograde`` (:mod:`.parallel`, :mod:`.worker`, :mod:`.execution`): a pool of
-   processes, each with a scratch gradebook, runs nbgrader's ``Autograde`` notebook by
-   notebook with :class:`~.execution.FairExecute`: per-cell timeout with interrupt, output
+3. ``autograde`` (:mod:`.cluster`, :mod:`.bundle`, :mod:`.remote`, :mod:`.worker`,
+   :mod:`.execution`): one Dask task per student, on a local cluster or on ``--scheduler``'s;
+   a task gets the course bundle and the student's files as bytes, and each worker, with
+   its scratch gradebook, runs nbgrader's ``Autograde`` notebook by notebook with
+   :class:`~.execution.FairExecute`: per-cell timeout with interrupt, output
    capped, kernels under ``RLIMIT_AS`` with ``course_utils`` imported before any cell,
    each forked from the worker's warm fork server (:mod:`.forkserver`);
    a dead or unresponsive kernel costs the cells from there on, never the notebook;
    flagged demonstrations are not run unless ``GradingSettings.run_course_demos``.
    Each worker also writes the student's feedback pages with hidden tests and solutions
-   removed, and every traceback or output line that quotes them (:mod:`.feedback`).
+   removed, and every traceback or output line that quotes them (:mod:`.feedback`), and
+   sends back the graded notebooks, the pages and the grades.
 4. ``store`` (:mod:`.store`): the parent alone writes the grades into the course
-   gradebook (manual grades from formgrader are kept).
+   gradebook, each student's as it arrives (manual grades from formgrader are kept); the
+   gradebook is SQLite in the work folder or PostgreSQL (:mod:`.database`).
 5. ``build_report`` + ``export`` (:mod:`.report`): ``ClassReport`` with scores per
    student and notebook, ``table()`` with a "needs attention" list and its reasons, and
    ``reports/grades.csv`` (student, assignment, notebook, score, max_score, ...).

@@ -13,7 +13,7 @@ kernel, and every worker has checked that its environment is the parent's.
 
 Failures. A worker that dies mid-student costs that student's time only: Dask hands the
 task to another worker, and the outcome is stored once, when it arrives. A student whose
-workers died three times (Dask's ``distributed.scheduler.allowed-failures``) or whose
+workers kept dying (more often than ``distributed.scheduler.allowed-failures``, 3) or whose
 grading raised twice gets every notebook at 0 with a ``grading_error`` problem. When no
 worker has been connected for ``worker_wait`` seconds, the run stops with
 :class:`NoWorkersLeft`; what was graded until then is stored. A worker that cannot isolate
@@ -90,7 +90,11 @@ def open_cluster(scheduler: str | None, workers: int) -> Iterator[tuple[object, 
             yield client, f"the Dask scheduler at {scheduler}"
         return
     with local_cluster(workers) as cluster, Client(cluster) as client:
-        yield client, f"a local Dask cluster of {max(1, workers)} worker processes"
+        yield client, f"a local Dask cluster of {_count(max(1, workers), 'worker process', 'worker processes')}"
+
+
+def _count(number: int, singular: str, plural: str | None = None) -> str:
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 class _Progress:
@@ -103,6 +107,10 @@ class _Progress:
         self.started = time.perf_counter()
         self.bar = tqdm(total=total, unit="student", desc="grading", file=sys.stderr, dynamic_ncols=True,
                         disable=not sys.stderr.isatty())
+
+    @property
+    def shown(self) -> bool:
+        return not self.bar.disable
 
     def running(self, students: list[str]) -> None:
         if students:
@@ -221,7 +229,7 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
             allowed = set(sorted(client.nthreads())[:workers])
         restriction = {"workers": sorted(allowed), "allow_other_workers": False} if allowed else {}
         count = len(allowed) if allowed else len(client.nthreads())
-        say(f"grading {len(students)} students on {description} ({count} used); "
+        say(f"grading {_count(len(students), 'student')} on {description} ({count} used); "
             f"Dask dashboard: {client.dashboard_link}")
         # a task's result rather than scattered data: the scheduler makes it again if every holder dies
         shared = client.submit(carry, bundle, key=f"course-bundle-{uuid.uuid4().hex[:8]}", pure=False, **restriction)
@@ -265,8 +273,10 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
                     done = wait(list(running), timeout=1.0, return_when="FIRST_COMPLETED").done
                 except (TimeoutError, CancelledError):  # cancelled ones are taken up at the top of the loop
                     done = set()
-                processing = {key for keys in client.processing().values() for key in keys}
-                progress.running(sorted(student for future, student in running.items() if future.key in processing))
+                if progress.shown:  # the keys each worker is executing now (not those waiting on it)
+                    executing = {key for stacks in client.call_stack().values() for key in stacks}
+                    progress.running(sorted(student for future, student in running.items()
+                                            if future.key in executing))
                 for future in done:
                     if future.status == "cancelled":
                         continue

@@ -35,8 +35,9 @@ grade_maths_class(Path(sys.argv[1]), {{"hardcoder": toy.solution_answers(square=
 def feedback_page(tmp_path_factory) -> Path:
     """The feedback page of ``01_squares`` of a student whose ``square`` fails the hidden test."""
     root = tmp_path_factory.mktemp("browser_feedback")
-    subprocess.run([sys.executable, "-c", GRADE, str(root)], check=True, cwd=GRADING_TESTS.parents[1],
-                   timeout=600)
+    graded = subprocess.run([sys.executable, "-c", GRADE, str(root)], cwd=GRADING_TESTS.parents[1],
+                            capture_output=True, text=True, timeout=600)
+    assert graded.returncode == 0, f"grading the page's class failed:\n{graded.stderr[-4000:]}"
     page = root / "work/course/feedback/hardcoder/toy/01_squares.html"
     assert page.is_file()
     return page

@@ -240,7 +240,7 @@ def test_a_cell_of_the_cost_notebook_has_all_its_formulas_as_mathml():
 
 
 def test_the_aligned_equations_of_the_forward_notebook_become_a_table():
-    source = course_cell("04_forward_propagation.ipynb", "## The network")
+    source = course_cell("04_forward_propagation.ipynb", "Hidden unit $k$ computes")
     block = next(math for math in Outline(markdown_to_html(source)).maths if "mtable" in math["tags"])
     assert block["display"] == "block"
     assert block["tags"].count("mtr") == 4  # Z1, A1, Z2, A2: one row each
