@@ -202,7 +202,9 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
         Who to grade.
     workers : int or None
         Local cluster: its number of worker processes (None: one). With ``scheduler``: use at
-        most this many of the cluster's workers, those connected first (None: all of them).
+        most this many of the cluster's workers (None: all of them). Fewer than the cluster has
+        are chosen when the run starts and only they are used: one that is restarted under a
+        new address is not.
     scheduler : str, optional
         A running Dask scheduler's address, ``tcp://host:port``.
     on_graded : callable, optional
@@ -225,12 +227,13 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
     with open_cluster(scheduler, workers or 1) as (client, description):
         check_workers(client, bundle)
         allowed = None
-        if scheduler and workers:
+        if scheduler and workers and workers < len(client.nthreads()):
             allowed = set(sorted(client.nthreads())[:workers])
         restriction = {"workers": sorted(allowed), "allow_other_workers": False} if allowed else {}
         count = len(allowed) if allowed else len(client.nthreads())
-        say(f"grading {_count(len(students), 'student')} on {description} ({count} used); "
-            f"Dask dashboard: {client.dashboard_link}")
+        dashboard = ("Dask dashboard: " + client.dashboard_link
+                     if "dashboard" in client.scheduler_info().get("services", {}) else "no Dask dashboard")
+        say(f"grading {_count(len(students), 'student')} on {description} ({count} used); {dashboard}")
         # a task's result rather than scattered data: the scheduler makes it again if every holder dies
         shared = client.submit(carry, bundle, key=f"course-bundle-{uuid.uuid4().hex[:8]}", pure=False, **restriction)
         queue, running = deque(sorted(students)), {}
