@@ -240,3 +240,18 @@ def test_formgrader_writes_a_hand_grade_while_the_pipeline_regrades_another_stud
         assert (grade.manual_score, grade.needs_manual_grade) == (1.5, False)
         alice = gradebook.find_submission(toy.ASSIGNMENT, "alice")
         assert alice.score == sum(graded_class.expected["alice"].values()) + 1.5
+
+
+def test_gradebook_urls_are_checked_remembered_and_their_passwords_kept_out_of_messages(tmp_path):
+    from course_admin.grading import database
+
+    assert database.sqlalchemy_url("postgres://grader@db:5432/course") == "postgresql+psycopg://grader@db:5432/course"
+    with pytest.raises(database.BadDatabaseURL, match=r"mysql://grader:\*\*\*@db/course: not a gradebook URL"):
+        database.sqlalchemy_url("mysql://grader:secret@db/course")
+    with pytest.raises(database.BadDatabaseURL):
+        database.remember(tmp_path, "gradebook.db")  # refused before anything is written
+    assert database.remembered(tmp_path) is None
+    database.remember(tmp_path, "postgresql://grader@db/course")
+    assert database.remembered(tmp_path) == "postgresql://grader@db/course"
+    database.remember(tmp_path, "sqlite")  # back to the work folder's own file
+    assert database.remembered(tmp_path) is None
