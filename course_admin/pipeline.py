@@ -8,7 +8,7 @@
 Steps: release ``source_solutions/`` into the work folder (``notebooks/``, where someone may be
 typing, is left alone), copy the submissions (never
 modified), grade them in parallel with nbgrader in ``<workdir>/course`` (its SQLite gradebook
-is ``<workdir>/course/gradebook.db``), write feedback without hidden tests or solutions and
+is ``<workdir>/course/gradebook.db``, unless ``--db`` names a PostgreSQL one), write feedback without hidden tests or solutions and
 ``<workdir>/reports/grades.csv``, and print the scores with the submissions that need
 attention and why. The exit code is 0 when every submission was graded, problems included;
 1 when the pipeline itself could not run, 2 when it refused to (no isolation, a worker with
