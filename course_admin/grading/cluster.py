@@ -34,7 +34,7 @@ from typing import Callable, Iterator
 
 from .bundle import CourseBundle
 from .problems import Problem
-from .remote import EnvironmentMismatch, GradedSubmission, carry, grade_submission, write_files
+from .remote import EnvironmentMismatch, GradedSubmission, carry, grade_submission, read_files, write_files
 from .sandbox import IsolationUnavailable
 from .worker import NotebookOutcome, StudentOutcome
 from .workspace import Workspace
@@ -127,12 +127,6 @@ class _Progress:
 
     def close(self) -> None:
         self.bar.close()
-
-
-def _submission_files(workspace: Workspace, student: str) -> dict[str, bytes]:
-    folder = workspace.submitted_dir(student)
-    return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def _store_files(workspace: Workspace, graded: GradedSubmission) -> StudentOutcome:
@@ -240,6 +234,13 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
         cancellations: dict[str, int] = {}
         progress = _Progress(len(students), say)
         lost_since = None
+
+        def finish(outcome: StudentOutcome) -> None:
+            outcomes[outcome.student] = outcome
+            if on_graded is not None:
+                on_graded(outcome)
+            progress.graded()
+
         try:
             while queue or running:
                 for future in [future for future in running if future.status == "cancelled"]:
@@ -248,14 +249,11 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
                     if cancellations[student] <= 2:
                         queue.appendleft(student)
                     else:
-                        outcomes[student] = failed_outcome(workspace, student, "the scheduler cancelled it thrice")
-                        if on_graded is not None:
-                            on_graded(outcomes[student])
-                        progress.graded()
+                        finish(failed_outcome(workspace, student, "the scheduler cancelled it thrice"))
                 usable = _usable(client, allowed)
                 while queue and len(running) < 2 * max(1, len(usable)):
                     student = queue.popleft()
-                    future = client.submit(grade_submission, shared, student, _submission_files(workspace, student),
+                    future = client.submit(grade_submission, shared, student, read_files(workspace.submitted_dir(student)),
                                            key=f"grade-{student}-{uuid.uuid4().hex[:8]}", pure=False, retries=1,
                                            **restriction)
                     running[future] = student
@@ -283,12 +281,7 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
                 for future in done:
                     if future.status == "cancelled":
                         continue
-                    student = running.pop(future)
-                    outcome = _outcome_of(future, student, workspace, KilledWorker)
-                    outcomes[student] = outcome
-                    if on_graded is not None:
-                        on_graded(outcome)
-                    progress.graded()
+                    finish(_outcome_of(future, running.pop(future), workspace, KilledWorker))
         except BaseException:
             client.cancel(list(running))
             raise

@@ -14,6 +14,7 @@ the sandbox and the integrity monitor's findings belong to the process.
 """
 from __future__ import annotations
 
+import functools
 import shutil
 import socket
 import tempfile
@@ -71,8 +72,13 @@ def where() -> str:
         return socket.gethostname()
 
 
+@functools.lru_cache(maxsize=1)
 def isolation_status() -> tuple[bool, str]:
-    """Whether kernels can be confined on this worker, and what was seen (see :func:`.sandbox.check`)."""
+    """Whether kernels can be confined on this worker, and what was seen (see :func:`.sandbox.check`).
+
+    Found once per process: the parent's check of every worker and a worker's own before its
+    first student ask the same.
+    """
     from .sandbox import check
 
     availability = check()
@@ -120,7 +126,8 @@ def prepare(bundle: CourseBundle) -> Workspace:
     return workspace
 
 
-def _files_of(folder: Path) -> dict[str, bytes]:
+def read_files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative POSIX path (none when it does not exist)."""
     return {path.relative_to(folder).as_posix(): path.read_bytes()
             for path in sorted(folder.rglob("*")) if path.is_file()} if folder.is_dir() else {}
 
@@ -161,7 +168,7 @@ def grade_submission(bundle: CourseBundle, student: str, files: dict[str, bytes]
             feedback_dir = workspace.feedback_dir(student)
             outcome.feedback = [Path(page).relative_to(feedback_dir).as_posix() for page in outcome.feedback]
             log = workspace.logs_dir / f"{student}.log"
-            return GradedSubmission(outcome, _files_of(workspace.autograded_dir(student)), _files_of(feedback_dir),
+            return GradedSubmission(outcome, read_files(workspace.autograded_dir(student)), read_files(feedback_dir),
                                     log.read_text() if log.is_file() else "", where())
         finally:
             _forget(workspace, student)

@@ -16,6 +16,7 @@ import shutil
 import sys
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,8 +81,6 @@ def init_worker(course_root: Path, workspace: Workspace, settings: GradingSettin
     from .settings import load_course_config, nbgrader_config
 
     stop_worker()
-    import warnings
-
     # nbgrader's own "SAWarning: Object ... not in session" when a submission is created: harmless
     warnings.filterwarnings("ignore", message=".*not in session.*")
     for name in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "PATH"):

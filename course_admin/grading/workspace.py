@@ -9,7 +9,7 @@ Layout of ``<workdir>`` (everything the engine writes lives here)::
         autograded/..., feedback/...        nbgrader's outputs
         gradebook.db             the course gradebook (kept across runs: manual grades survive),
                                  unless ``gradebook-url`` names a PostgreSQL one (see :mod:`.database`)
-    jupyter/kernels/course-grading/   the memory-capped kernel spec
+    jupyter/                     formgrader's configuration; in a worker's own copy, the kernel spec
     workers/assignment.db        the assignment's cells without any student: each worker's starting gradebook
     logs/<student>.log           nbgrader's log per student
     reports/                     grades.csv and report.json
@@ -174,13 +174,11 @@ def generate_release(course_root: Path, workspace: Workspace, settings: GradingS
 
 def prepare_workspace(course_root: Path, assignment: str, workdir: Path,
                       settings: GradingSettings, database: str | None = None) -> Workspace:
-    """Create or refresh the work directory: sources, release, gradebooks and kernel spec.
+    """Create or refresh the work directory: sources, release and gradebooks.
 
     ``database``: the course gradebook's URL (``--db``, see :mod:`.database`); None keeps
     the one this folder used before (the embedded SQLite file at first).
     """
-    from .execution import write_kernel_spec
-
     workspace = Workspace(Path(workdir).resolve(), assignment)
     workspace.course_dir.mkdir(parents=True, exist_ok=True)
     if database is not None:
@@ -190,7 +188,6 @@ def prepare_workspace(course_root: Path, assignment: str, workdir: Path,
     workspace.workers_dir.mkdir(parents=True, exist_ok=True)
     workspace.assignment_gradebook.unlink(missing_ok=True)
     generate_release(Path(course_root), workspace, settings, f"sqlite:///{workspace.assignment_gradebook}")
-    write_kernel_spec(workspace.jupyter_path, settings.kernel_limits(), settings.preload, settings.sandbox)
     return workspace
 
 
