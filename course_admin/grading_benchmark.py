@@ -47,7 +47,7 @@ def benchmark_class(size: int) -> list[Variant]:
 
 def plain_nbgrader(submitted: Path, scratch: Path) -> tuple[float, dict[str, float]]:
     """Seconds and student -> score of ``nbgrader autograde`` run serially on a copy of the course."""
-    from nbgrader.api import Gradebook
+    from course_admin.grading.gradebook import assignment_scores
 
     course = scratch / "plain"
     course.mkdir()
@@ -61,9 +61,7 @@ def plain_nbgrader(submitted: Path, scratch: Path) -> tuple[float, dict[str, flo
         start = time.perf_counter()
         subprocess.run([*nbgrader, "autograde", ASSIGNMENT, "--force", "--log-level=ERROR"], cwd=course)
         seconds = time.perf_counter() - start
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        scores = {s.student.id: float(s.score) for s in gradebook.assignment_submissions(ASSIGNMENT)}
-    return seconds, scores
+    return seconds, assignment_scores(f"sqlite:///{course / 'gradebook.db'}", ASSIGNMENT)
 
 
 def pipeline(submitted: Path, workdir: Path, workers: int, settings: GradingSettings,

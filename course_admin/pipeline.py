@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 
 from course_admin import release
-from course_admin.grading import GradingSettings, Workspace, grade_class
+from course_admin.grading import GradingSettings, grade_class
 from course_utils.layout import ASSIGNMENT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,21 +40,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def cell_scores(workdir: Path, students: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
-    """student -> grade_id -> (score, max_score) of every autograded test cell, from the gradebook of ``workdir``.
+def cell_scores(report, students: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
+    """student -> grade_id -> (score, max_score) of every autograded test cell of ``report`` (a ClassReport).
 
-    Written answers (markdown cells graded by hand) are left out.
+    The scores are the course gradebook's when the report was made; written answers
+    (markdown cells graded by hand) are left out.
     """
-    from nbgrader.api import Gradebook
-
-    scores = {}
-    with Gradebook(Workspace(Path(workdir).resolve(), ASSIGNMENT).db_url) as gradebook:
-        for student in students:
-            submission = gradebook.find_submission(ASSIGNMENT, student)
-            scores[student] = {grade.name: (float(grade.score), float(grade.max_score))
-                               for notebook in submission.notebooks for grade in notebook.grades
-                               if grade.cell_type == "code"}
-    return scores
+    return {student: {cell.grade_id: (cell.score, cell.max_score) for notebook in report.student(student).notebooks
+                      for cell in notebook.cells if cell.cell_type == "code"}
+            for student in students}
 
 
 def demo_verdicts(demo_students, scores) -> dict[str, str]:
@@ -94,7 +88,7 @@ def run_demo(workdir: Path, workers: int | None, timeout: int, run_course_demos:
                                                   sandbox=sandbox),
                          layout="nbgrader", scheduler=scheduler, database=database)
     print(report.table())
-    scores = cell_scores(workdir / "grading", [d.variant.student for d in demo_students])
+    scores = cell_scores(report, [d.variant.student for d in demo_students])
     verdicts = demo_verdicts(demo_students, scores)
     print("\nWhat each demonstration student did, and whether it scored as it should:")
     for demo in demo_students:

@@ -53,11 +53,10 @@ def run_feedback(course_root: Path, workdir: Path) -> int:
 
 
 def class_scores(graded):
-    """The students' reports with today's gradebook scores (manual scores included)."""
-    from course_admin.grading.report import build_students
-    from course_admin.grading.store import read_scores
+    """The students' outcomes with today's gradebook scores (manual scores included)."""
+    from course_admin.grading.gradebook import read_outcomes
 
-    return build_students(read_scores(graded.workspace, graded.students), {}, {}, {}, {})
+    return read_outcomes(graded.workspace, graded.students)
 
 
 def class_identities(graded, roster: Path | None):

@@ -206,13 +206,15 @@ def test_feedback_keeps_what_only_grading_knew(graded, work, capsys):
 
 def test_a_hand_score_counts_as_graded_even_while_nbgrader_flags_the_cell(work):
     from course_admin.grading.refresh import load_graded_class
-    from course_admin.grading.store import read_scores
+    from course_admin.grading.gradebook import read_outcomes
 
     graded_class = load_graded_class(work)
-    [before] = [score for score in read_scores(graded_class.workspace, ["alice"]) if score.notebook == "01_squares"]
+    [alice] = read_outcomes(graded_class.workspace, ["alice"])
+    [before] = [notebook for notebook in alice.notebooks if notebook.notebook == "01_squares"]
     assert before.needs_manual_grade and before.score == 3
     hand_grade(work, "alice", 2.0, clear_flag=False)
-    [after] = [score for score in read_scores(graded_class.workspace, ["alice"]) if score.notebook == "01_squares"]
+    [alice] = read_outcomes(graded_class.workspace, ["alice"])
+    [after] = [notebook for notebook in alice.notebooks if notebook.notebook == "01_squares"]
     assert (after.score, after.needs_manual_grade) == (5.0, False)
 
 

@@ -24,13 +24,15 @@ runs these steps (each is a function of :mod:`.engine` that can be called alone)
    flagged demonstrations are not run unless ``GradingSettings.run_course_demos``.
    Each worker also writes the student's feedback pages with hidden tests and solutions
    removed, and every traceback or output line that quotes them (:mod:`.feedback`), and
-   sends back the graded notebooks, the pages and the grades.
-4. ``store`` (:mod:`.store`): the parent alone writes the grades into the course
-   gradebook, each student's as it arrives (manual grades from formgrader are kept); the
-   gradebook is SQLite in the work folder or PostgreSQL (:mod:`.database`).
-5. ``build_report`` + ``export`` (:mod:`.report`): ``ClassReport`` with scores per
-   student and notebook, ``table()`` with a "needs attention" list and its reasons, and
-   ``reports/grades.csv`` (student, assignment, notebook, score, max_score, ...).
+   sends back the graded notebooks, the pages and a :class:`~.outcome.StudentOutcome`
+   (cell grades, notebook statuses, problems).
+4. ``store`` (:mod:`.gradebook`, the one module that opens gradebooks): the parent alone
+   writes the grades into the course gradebook, each student's as it arrives (manual grades
+   from formgrader are kept); the gradebook is SQLite in the work folder or PostgreSQL
+   (:mod:`.database`).
+5. ``build_report`` + ``export`` (:mod:`.report`): ``ClassReport`` of the outcomes with the
+   scores read back from the gradebook, ``table()`` with a "needs attention" list and its
+   reasons, and ``reports/grades.csv`` (student, assignment, notebook, score, max_score, ...).
 
 Running it again on the same class gives the same scores, whatever the number of
 workers. ``regenerate_feedback`` rewrites the feedback pages from the gradebook after
@@ -62,8 +64,9 @@ _EXPORTS = {
     "Workspace": "workspace",
     "GradingSettings": "settings",
     "ClassReport": "report",
-    "StudentReport": "report",
-    "NotebookReport": "report",
+    "StudentOutcome": "outcome",
+    "NotebookOutcome": "outcome",
+    "CellGrade": "outcome",
     "Problem": "problems",
 }
 

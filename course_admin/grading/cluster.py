@@ -5,7 +5,7 @@ Each student is one task (:func:`.remote.grade_submission`): it receives the cou
 and returns the graded notebooks, the feedback pages, the cell grades and the problems.
 Nothing but the network is shared. The grading parent writes what comes back into its work
 folder and is the only writer of the course gradebook (``on_graded`` is called with each
-outcome as it arrives, for :class:`~.store.GradebookWriter`).
+outcome as it arrives, for :class:`~.gradebook.GradebookWriter`).
 
 Without a scheduler a ``LocalCluster`` runs one single-threaded worker process per core on
 127.0.0.1. Scores do not depend on where or how many: every notebook runs in a fresh
@@ -33,10 +33,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .bundle import CourseBundle
-from .problems import Problem
+from .outcome import StudentOutcome, failed_outcome
 from .remote import EnvironmentMismatch, GradedSubmission, carry, grade_submission, read_files, write_files
 from .sandbox import IsolationUnavailable
-from .worker import NotebookOutcome, StudentOutcome
 from .workspace import Workspace
 
 #: the folder holding the ``course_admin`` package, put on local workers' PYTHONPATH
@@ -145,11 +144,8 @@ def _store_files(workspace: Workspace, graded: GradedSubmission) -> StudentOutco
     return outcome
 
 
-def failed_outcome(workspace: Workspace, student: str, reason: str) -> StudentOutcome:
-    """Every expected notebook of ``student`` at 0 (``grading error``), with a ``grading_error`` problem."""
-    notebooks = [NotebookOutcome(name[: -len(".ipynb")], "grading error", [], {})
-                 for name in workspace.expected_notebooks()]
-    return StudentOutcome(student, notebooks, [Problem("grading_error", None, f"{reason}: scored 0")])
+def _notebook_names(workspace: Workspace) -> list[str]:
+    return [name[: -len(".ipynb")] for name in workspace.expected_notebooks()]
 
 
 def _usable(client, allowed: set[str] | None) -> list[str]:
@@ -249,7 +245,7 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
                     if cancellations[student] <= 2:
                         queue.appendleft(student)
                     else:
-                        finish(failed_outcome(workspace, student, "the scheduler cancelled it thrice"))
+                        finish(failed_outcome(student, _notebook_names(workspace), "the scheduler cancelled it thrice"))
                 usable = _usable(client, allowed)
                 while queue and len(running) < 2 * max(1, len(usable)):
                     student = queue.popleft()
@@ -297,5 +293,5 @@ def _outcome_of(future, student: str, workspace: Workspace, killed_worker: type)
     if isinstance(error, (IsolationUnavailable, EnvironmentMismatch)):
         raise error
     if isinstance(error, killed_worker):
-        return failed_outcome(workspace, student, "every worker that graded it died (see the workers' logs)")
-    return failed_outcome(workspace, student, f"grading failed twice ({type(error).__name__}: {error})")
+        return failed_outcome(student, _notebook_names(workspace), "every worker that graded it died (see the workers' logs)")
+    return failed_outcome(student, _notebook_names(workspace), f"grading failed twice ({type(error).__name__}: {error})")

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 from .intake import IntakeResult, RawSubmission, collect_folder, collect_zips, sanitise_class
-from .report import ClassReport, build_students, write_grades_csv, write_report_json
 from .database import describe
+from .outcome import StudentOutcome
+from .report import ClassReport, write_grades_csv, write_report_json
 from .sandbox import IsolationUnavailable
 from .settings import GradingSettings
-from .worker import StudentOutcome
 from .workspace import Workspace, prepare_workspace
 
 
@@ -61,23 +62,19 @@ def autograde(course_root: Path, workspace: Workspace, students: list[str], sett
 def store(workspace: Workspace, outcomes: dict[str, StudentOutcome],
           submissions: list[RawSubmission]) -> None:
     """Record the outcomes in the course gradebook (the only writer)."""
-    from .store import store_outcomes
+    from .gradebook import store_outcomes
 
     store_outcomes(workspace, outcomes, {raw.student: raw.timestamp for raw in submissions})
 
 
 def build_report(workspace: Workspace, intake: dict[str, IntakeResult],
                  outcomes: dict[str, StudentOutcome], unassigned: list[str]) -> ClassReport:
-    """Scores from the course gradebook, with what intake and grading found, per student."""
-    from .store import read_scores
+    """The outcomes with the course gradebook's scores and cell grades, intake's problems first."""
+    from .gradebook import read_back
 
-    statuses = {(student, nb.notebook): nb.status for student, outcome in outcomes.items()
-                for nb in outcome.notebooks}
-    problems = {student: [*intake[student].problems, *outcomes[student].problems] for student in outcomes}
-    feedback = {student: outcome.feedback for student, outcome in outcomes.items()}
-    seconds = {student: outcome.seconds for student, outcome in outcomes.items()}
-    students = build_students(read_scores(workspace, list(outcomes)), statuses, problems, feedback, seconds)
-    return ClassReport(workspace.assignment, students, unassigned, str(workspace.workdir))
+    found = [replace(outcome, problems=[*intake[student].problems, *outcome.problems])
+             for student, outcome in outcomes.items()]
+    return ClassReport(workspace.assignment, read_back(workspace, found), unassigned, str(workspace.workdir))
 
 
 def export(report: ClassReport, workspace: Workspace) -> ClassReport:
@@ -154,7 +151,7 @@ def grade_class(course_root, assignment: str, submissions, workdir, workers: int
     NoWorkersLeft
         Every worker left halfway (:mod:`.cluster`): the students graded until then are stored.
     """
-    from .store import GradebookWriter
+    from .gradebook import GradebookWriter
 
     started = time.perf_counter()
     phases: dict[str, float] = {}

@@ -55,7 +55,7 @@ import io
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from .report import StudentReport
+from .outcome import StudentOutcome
 
 FORMATS = ("canvas", "moodle", "csv")
 #: format -> the file written under ``<workdir>/reports`` when no output is given
@@ -118,19 +118,9 @@ class ExportError(ValueError):
 
 def gradebook_identities(db_url: str, students: list[str]) -> dict[str, Identity]:
     """student -> the identity nbgrader's ``Student`` table holds (names, email, ``lms_user_id``)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from .gradebook import student_records
 
-    identities = {}
-    with Gradebook(db_url) as gradebook:
-        for student in students:
-            try:
-                row = gradebook.find_student(student)
-            except MissingEntry:
-                identities[student] = Identity(student)
-                continue
-            identities[student] = Identity(student, row.first_name or "", row.last_name or "", row.email or "",
-                                           row.lms_user_id or "")
-    return identities
+    return {student: Identity(student, **(record or {})) for student, record in student_records(db_url, students).items()}
 
 
 def read_roster(path: Path) -> dict[str, dict[str, str]]:
@@ -182,7 +172,7 @@ def missing_identity(identity: Identity, fmt: str, key: str = "email") -> str | 
     return None
 
 
-def waiting_students(students: list[StudentReport]) -> dict[str, list[str]]:
+def waiting_students(students: list[StudentOutcome]) -> dict[str, list[str]]:
     """student -> the notebooks with answers still waiting for a grader, for students with any."""
     waiting = {student.student: [nb.notebook for nb in student.notebooks if nb.needs_manual_grade]
                for student in students}
@@ -193,20 +183,20 @@ def _number(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
-def _grade(student: StudentReport, percent: bool) -> str:
+def _grade(student: StudentOutcome, percent: bool) -> str:
     if not percent:
         return _number(student.score)
     return _number(100 * student.score / student.max_score if student.max_score else 0.0)
 
 
-def _summary(student: StudentReport) -> str:
+def _summary(student: StudentOutcome) -> str:
     """The scores per notebook in one line, as the feedback column of a Moodle import."""
     parts = [f"{nb.notebook} {_number(nb.score)}/{_number(nb.max_score)}"
              + (" (written answers not graded yet)" if nb.needs_manual_grade else "") for nb in student.notebooks]
     return f"{_number(student.score)}/{_number(student.max_score)} points: " + ", ".join(parts)
 
 
-def canvas_table(students: list[StudentReport], identities: dict[str, Identity], column: str,
+def canvas_table(students: list[StudentOutcome], identities: dict[str, Identity], column: str,
                  percent: bool = False) -> list[list[str]]:
     """Rows of the Canvas import (header, ``Points Possible``, one row per student); see the module docstring."""
     points = "100" if percent or not students else _number(students[0].max_score)
@@ -218,7 +208,7 @@ def canvas_table(students: list[StudentReport], identities: dict[str, Identity],
     return rows
 
 
-def moodle_table(students: list[StudentReport], identities: dict[str, Identity], column: str,
+def moodle_table(students: list[StudentOutcome], identities: dict[str, Identity], column: str,
                  percent: bool = False) -> list[list[str]]:
     """Rows of the Moodle CSV import (header, one row per student); see the module docstring."""
     rows = [[*MOODLE_IDENTITY_COLUMNS, column, f"{column} feedback"]]
@@ -229,7 +219,7 @@ def moodle_table(students: list[StudentReport], identities: dict[str, Identity],
     return rows
 
 
-def plain_table(students: list[StudentReport]) -> list[list[str]]:
+def plain_table(students: list[StudentOutcome]) -> list[list[str]]:
     """Rows of the plain table (header, one row per student); see the module docstring."""
     notebooks = [nb.notebook for nb in students[0].notebooks] if students else []
     rows = [[*PLAIN_COLUMNS, *notebooks, PLAIN_WAITING]]
@@ -240,7 +230,7 @@ def plain_table(students: list[StudentReport]) -> list[list[str]]:
     return rows
 
 
-def export_table(fmt: str, students: list[StudentReport], identities: dict[str, Identity], column: str,
+def export_table(fmt: str, students: list[StudentOutcome], identities: dict[str, Identity], column: str,
                  percent: bool = False) -> list[list[str]]:
     """The rows of format ``fmt`` (one of :data:`FORMATS`) for ``students``."""
     if fmt == "canvas":

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .problems import Problem
-from .report import ClassReport, build_students
+from .report import ClassReport
 from .workspace import Workspace
 
 
@@ -81,19 +81,21 @@ def rebuild_report(graded: GradedClass, feedback: dict[str, list[Path]]) -> Clas
     feedback : dict
         student -> the feedback pages just written (replaces the previous paths).
     """
-    from .store import read_scores
+    from .gradebook import read_outcomes
 
     previous = graded.previous
     entries = {entry["student"]: entry for entry in previous.get("students", [])}
-    statuses = {(student, nb["notebook"]): nb["status"]
-                for student, entry in entries.items() for nb in entry.get("notebooks", [])}
-    problems = {student: [Problem.from_dict(problem) for problem in entry.get("problems", [])]
-                for student, entry in entries.items()}
-    seconds = {student: float(entry.get("seconds", 0.0)) for student, entry in entries.items()}
-    pages = {student: [str(path) for path in paths] for student, paths in feedback.items()}
-    scores = read_scores(graded.workspace, graded.students)
-    report = ClassReport(graded.workspace.assignment, build_students(scores, statuses, problems, pages, seconds),
-                         list(previous.get("unassigned_files", [])), str(graded.workspace.workdir))
+    students = []
+    for outcome in read_outcomes(graded.workspace, graded.students):
+        entry = entries.get(outcome.student, {})
+        statuses = {nb["notebook"]: nb["status"] for nb in entry.get("notebooks", [])}
+        students.append(replace(
+            outcome, notebooks=[replace(nb, status=statuses.get(nb.notebook, nb.status)) for nb in outcome.notebooks],
+            problems=[Problem.from_dict(problem) for problem in entry.get("problems", [])],
+            feedback=[str(path) for path in feedback.get(outcome.student, [])],
+            seconds=float(entry.get("seconds", 0.0))))
+    report = ClassReport(graded.workspace.assignment, students, list(previous.get("unassigned_files", [])),
+                         str(graded.workspace.workdir))
     report.seconds = float(previous.get("seconds", 0.0))
     report.workers = previous.get("workers", 1)
     report.cluster = previous.get("cluster", "local")

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .bundle import CourseBundle, environment_differences, unpack_bundle
+from .outcome import StudentOutcome
 from .sandbox import IsolationUnavailable
-from .worker import StudentOutcome
 from .workspace import Workspace
 
 

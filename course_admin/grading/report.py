@@ -6,55 +6,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .outcome import StudentOutcome
 from .problems import Problem
-from .store import NotebookScore
-
-
-@dataclass
-class NotebookReport:
-    """One notebook of one student.
-
-    Attributes
-    ----------
-    notebook : str
-        Name without ``.ipynb``.
-    score, max_score : float
-        From the course gradebook (manual scores included once given).
-    needs_manual_grade : bool
-        Some cell still waits for a grader (written answers).
-    status : str
-        ``graded``, ``not submitted`` or ``grading error``.
-    """
-
-    notebook: str
-    score: float
-    max_score: float
-    needs_manual_grade: bool
-    status: str
-
-
-@dataclass
-class StudentReport:
-    """Everything about one student's submission."""
-
-    student: str
-    notebooks: list[NotebookReport]
-    problems: list[Problem] = field(default_factory=list)
-    feedback: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return sum(notebook.score for notebook in self.notebooks)
-
-    @property
-    def max_score(self) -> float:
-        return sum(notebook.max_score for notebook in self.notebooks)
-
-    @property
-    def attention(self) -> list[Problem]:
-        """The problems an instructor should look at."""
-        return [problem for problem in self.problems if problem.needs_attention]
 
 
 @dataclass
@@ -64,8 +17,8 @@ class ClassReport:
     Attributes
     ----------
     assignment : str
-    students : list of StudentReport
-        Sorted by student id.
+    students : list of StudentOutcome
+        Sorted by student id, with the scores the course gradebook held when the report was made.
     unassigned_files : list of str
         Input files in which no student could be recognised.
     workdir : str
@@ -87,7 +40,7 @@ class ClassReport:
     """
 
     assignment: str
-    students: list[StudentReport]
+    students: list[StudentOutcome]
     unassigned_files: list[str] = field(default_factory=list)
     workdir: str = ""
     grades_csv: str = ""
@@ -102,7 +55,7 @@ class ClassReport:
         """student -> notebook -> score."""
         return {student.student: {nb.notebook: nb.score for nb in student.notebooks} for student in self.students}
 
-    def student(self, student_id: str) -> StudentReport:
+    def student(self, student_id: str) -> StudentOutcome:
         for student in self.students:
             if student.student == student_id:
                 return student
@@ -169,12 +122,16 @@ class ClassReport:
             "students": [
                 {"student": student.student, "score": student.score, "max_score": student.max_score,
                  "seconds": student.seconds, "feedback": student.feedback,
-                 "notebooks": [vars(nb) for nb in student.notebooks],
+                 "notebooks": [{key: getattr(nb, key) for key in NOTEBOOK_KEYS} for nb in student.notebooks],
                  "problems": [problem.to_dict() | {"needs_attention": problem.needs_attention}
                               for problem in student.problems]}
                 for student in self.students
             ],
         }
+
+
+#: what ``report.json`` says of each notebook (the cell grades stay in the gradebook)
+NOTEBOOK_KEYS = ("notebook", "score", "max_score", "needs_manual_grade", "status")
 
 
 def _number(value: float) -> str:
@@ -194,20 +151,6 @@ def _column_labels(notebooks: list[str]) -> tuple[list[str], list[str]]:
             legend.append(" ")
         legend[-1] += " " + entry
     return numbers, legend
-
-
-def build_students(scores: list[NotebookScore], statuses: dict[tuple[str, str], str],
-                   problems: dict[str, list[Problem]], feedback: dict[str, list[str]],
-                   seconds: dict[str, float]) -> list[StudentReport]:
-    """Assemble the per-student reports from the gradebook scores and what intake and grading found."""
-    by_student: dict[str, list[NotebookReport]] = {}
-    for score in scores:
-        by_student.setdefault(score.student, []).append(NotebookReport(
-            score.notebook, score.score, score.max_score, score.needs_manual_grade,
-            statuses.get((score.student, score.notebook), "not submitted")))
-    return [StudentReport(student, notebooks, problems.get(student, []), feedback.get(student, []),
-                          seconds.get(student, 0.0))
-            for student, notebooks in sorted(by_student.items())]
 
 
 CSV_COLUMNS = ("student", "assignment", "notebook", "score", "max_score", "needs_manual_grade", "status")

@@ -5,7 +5,7 @@ kernel on ``JUPYTER_PATH``, the kernels' output sent to a log file, the sandbox 
 server for its kernels, :mod:`.forkserver`), then :func:`grade_student` is called for each
 student. Each notebook is autograded by its own nbgrader ``Autograde`` run, so a failure
 costs that notebook only. What a student got is returned as plain data
-(:class:`StudentOutcome`); the grading parent alone writes the course gradebook. The
+(:class:`~.outcome.StudentOutcome`); the grading parent alone writes the course gradebook. The
 processes are Dask workers (:mod:`.remote`, :mod:`.cluster`).
 """
 from __future__ import annotations
@@ -17,52 +17,15 @@ import sys
 import time
 import traceback
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
+from .gradebook import read_notebooks, zero_ungraded
+from .outcome import StudentOutcome
 from .problems import Problem
 from .settings import GradingSettings
 from .workspace import Workspace
-
-
-@dataclass
-class CellGrade:
-    """The grade of one graded cell (a test cell or a manually graded answer)."""
-
-    grade_id: str
-    auto_score: float | None
-    max_score: float
-    needs_manual_grade: bool
-
-
-@dataclass
-class NotebookOutcome:
-    """How one expected notebook of one student was graded.
-
-    ``status`` is ``graded``, ``not submitted`` (missing or invalid: every grade 0) or
-    ``grading error`` (nbgrader failed on it: every grade 0, see the log).
-    """
-
-    notebook: str
-    status: str
-    cells: list[CellGrade]
-    comments: dict[str, str | None]
-    late_penalty: float | None = None
-
-
-@dataclass
-class StudentOutcome:
-    """What a worker returns for one student."""
-
-    student: str
-    notebooks: list[NotebookOutcome]
-    problems: list[Problem] = field(default_factory=list)
-    feedback: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    #: the Dask worker that graded it (set by the grading parent)
-    worker: str = ""
 
 
 _STATE: dict = {}
@@ -183,12 +146,14 @@ def grade_student(student: str) -> StudentOutcome:
         else:
             problems.append(Problem("grading_error", name[: -len(".ipynb")],
                                     f"nbgrader could not grade it ({error}): scored 0, see the log"))
-    _zero_ungraded(db_url, workspace.assignment, student,
-                   [name[: -len(".ipynb")] for name in expected if name not in graded])
+    zero_ungraded(db_url, workspace.assignment, student,
+                  [name[: -len(".ipynb")] for name in expected if name not in graded])
 
     for name in graded:
         problems.extend(execution_problems(workspace.autograded_dir(student) / name))
-    notebooks = _read_grades(db_url, workspace.assignment, student, expected, submitted, graded)
+    statuses = {name[: -len(".ipynb")]: "graded" if name in graded else
+                ("grading error" if name in submitted else "not submitted") for name in expected}
+    notebooks = read_notebooks(db_url, workspace.assignment, student, statuses)
     feedback = generate_feedback(config, workspace, student, log_lines) if graded else []
     workspace.logs_dir.mkdir(parents=True, exist_ok=True)
     (workspace.logs_dir / f"{student}.log").write_text("\n".join(log_lines) + "\n")
@@ -305,36 +270,3 @@ def _last_error_line(log_text: str) -> str:
     found = [line.strip() for line in log_text.splitlines()
              if re.match(r"\s*[\w.]*(Error|Exception)\b.*", line) and "NbGraderException" not in line]
     return found[-1][:200] if found else "see the log"
-
-
-def _zero_ungraded(db_url: str, assignment: str, student: str, notebooks: list[str]) -> None:
-    """Make sure the submission exists and give every grade of ``notebooks`` 0 (no manual grading)."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url) as gradebook:
-        gradebook.update_or_create_student(student)
-        gradebook.update_or_create_submission(assignment, student)
-        for notebook in notebooks:
-            submission = gradebook.find_submission_notebook(notebook, assignment, student)
-            for grade in submission.grades:
-                grade.auto_score = 0
-                grade.needs_manual_grade = False
-        gradebook.db.commit()
-
-
-def _read_grades(db_url: str, assignment: str, student: str, expected: list[str],
-                 submitted: list[str], graded: list[str]) -> list[NotebookOutcome]:
-    from nbgrader.api import Gradebook
-
-    outcomes = []
-    with Gradebook(db_url) as gradebook:
-        for name in expected:
-            notebook = name[: -len(".ipynb")]
-            submission = gradebook.find_submission_notebook(notebook, assignment, student)
-            cells = [CellGrade(grade.name, grade.auto_score, float(grade.max_score), bool(grade.needs_manual_grade))
-                     for grade in sorted(submission.grades, key=lambda grade: grade.name)]
-            comments = {comment.name: comment.auto_comment for comment in submission.comments}
-            status = "graded" if name in graded else ("grading error" if name in submitted else "not submitted")
-            outcomes.append(NotebookOutcome(notebook, status, cells, comments,
-                                            submission.late_submission_penalty))
-    return outcomes

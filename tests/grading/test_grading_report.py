@@ -10,17 +10,18 @@ import pytest
 from course_admin.grading.execution import write_kernel_spec
 from course_admin.grading.sandbox import KernelLimits
 from course_admin.grading.problems import KINDS, Problem
-from course_admin.grading.report import ClassReport, NotebookReport, StudentReport, write_grades_csv
+from course_admin.grading.outcome import NotebookOutcome, StudentOutcome
+from course_admin.grading.report import ClassReport, write_grades_csv
 from course_admin.grading.settings import KERNEL_NAME
 
 
 def small_report() -> ClassReport:
-    ada = StudentReport("ada", [NotebookReport("01_data", 2, 2, False, "graded"),
-                                NotebookReport("02_model", 3.5, 5, True, "graded")])
-    bo = StudentReport("bo", [NotebookReport("01_data", 0, 2, False, "not submitted"),
-                              NotebookReport("02_model", 1, 5, False, "graded")],
-                       [Problem("missing_notebook", "01_data", "01_data.ipynb was not handed in: scored 0"),
-                        Problem("ignored_file", None, "not graded: notes.txt")])
+    ada = StudentOutcome("ada", [NotebookOutcome("01_data", 2, 2, False, "graded"),
+                                 NotebookOutcome("02_model", 3.5, 5, True, "graded")])
+    bo = StudentOutcome("bo", [NotebookOutcome("01_data", 0, 2, False, "not submitted"),
+                               NotebookOutcome("02_model", 1, 5, False, "graded")],
+                        [Problem("missing_notebook", "01_data", "01_data.ipynb was not handed in: scored 0"),
+                         Problem("ignored_file", None, "not graded: notes.txt")])
     return ClassReport("hw", [ada, bo], unassigned_files=["README.txt"])
 
 
@@ -41,9 +42,9 @@ def test_table_shows_scores_marks_and_the_reasons_for_attention():
 
 
 def test_table_heads_columns_with_full_names_unless_each_notebook_has_its_own_number():
-    report = ClassReport("hw", [StudentReport("ada", [NotebookReport("intro", 1, 1, False, "graded"),
-                                                      NotebookReport("01_a", 0, 1, False, "graded"),
-                                                      NotebookReport("01_b", 1, 1, False, "graded")])])
+    report = ClassReport("hw", [StudentOutcome("ada", [NotebookOutcome("intro", 1, 1, False, "graded"),
+                                                        NotebookOutcome("01_a", 0, 1, False, "graded"),
+                                                        NotebookOutcome("01_b", 1, 1, False, "graded")])])
     lines = report.table().splitlines()
     assert lines[1] == "student  intro  01_a  01_b  total"
     assert not any(line.startswith("notebooks:") for line in lines)
