@@ -133,7 +133,7 @@ def test_a_worker_killed_mid_student_costs_only_that_students_time(graded_class,
 
 
 def test_when_every_worker_is_gone_the_run_stops_and_keeps_what_was_graded(graded_class, tmp_path, monkeypatch):
-    from course_admin.grading.store import read_scores
+    from course_admin.grading.gradebook import read_outcomes
     from course_admin.grading.workspace import Workspace
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -151,9 +151,8 @@ def test_when_every_worker_is_gone_the_run_stops_and_keeps_what_was_graded(grade
     graded, missing = stopped.value.graded, stopped.value.missing
     assert graded and missing and sorted(graded + missing) == sorted(SOME)
     workspace = Workspace(tmp_path / "work", toy.ASSIGNMENT)
-    kept = {score.student: {} for score in read_scores(workspace, graded)}
-    for score in read_scores(workspace, graded):
-        kept[score.student][score.notebook] = score.score
+    kept = {outcome.student: {nb.notebook: nb.score for nb in outcome.notebooks}
+            for outcome in read_outcomes(workspace, graded)}
     assert kept == {student: graded_class.expected[student] for student in graded}
     with Gradebook(workspace.db_url) as gradebook:
         for student in missing:
