@@ -35,7 +35,7 @@ def demo(tmp_path_factory):
     before = fingerprint(root / "class")
     report = grade_class(ROOT, ASSIGNMENT, root / "class", root / "grading", workers=2,
                          settings=GradingSettings(timeout=30, sandbox=isolated), layout="nbgrader")
-    scores = cell_scores(root / "grading", [student.variant.student for student in students])
+    scores = cell_scores(report, [student.variant.student for student in students])
     return {"root": root, "students": students, "report": report, "scores": scores, "isolated": isolated,
             "before": before, "after": fingerprint(root / "class")}
 
@@ -117,7 +117,7 @@ def test_the_class_grades_identically_on_two_dask_workers_with_a_postgresql_grad
         report = grade_class(ROOT, ASSIGNMENT, demo["root"] / "class", workdir, None,
                              settings=GradingSettings(timeout=30, sandbox=demo["isolated"]), layout="nbgrader",
                              scheduler=cluster.address, database=database)
-        scores = cell_scores(workdir, students)
+        scores = cell_scores(report, students)
     assert scores == demo["scores"]
     assert report.scores() == demo["report"].scores()
     for student in students:
