@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import builtins
 
-from .sanitize import cell_label, is_locked
+from .cells import cell_label, is_locked
 
 PROTECTED_MODULES = ("numpy", "builtins", "course_utils")
 _DEFAULT_ALIASES = {"np": "numpy", "numpy": "numpy", "builtins": "builtins",
