@@ -7,9 +7,9 @@ runs these steps (each is a function of :mod:`.engine` that can be called alone)
    ``<workdir>/course``, run nbgrader's ``generate_assignment`` there (release +
    gradebook) and write a memory-capped kernel spec. Nothing is written into the course
    checkout or the submissions folder.
-2. ``collect_submissions`` + ``sanitise`` (:mod:`.intake`, :mod:`.sanitize`,
-   :mod:`.tamper`): read nbgrader's layout or LMS zip downloads; match renamed notebooks
-   back by their grade_ids; record invalid and missing notebooks (scored 0); repair
+2. ``collect_submissions`` + ``sanitise_submissions`` (the intake step, :mod:`.intake`,
+   with the notebook cleaner :mod:`.notebook_repair` and :mod:`.tamper`): read nbgrader's
+   layout or LMS zip downloads; match renamed notebooks back by their grade_ids; record invalid and missing notebooks (scored 0); repair
    duplicated, deleted and edited graded cells from the release; scan answer cells for
    tampering; flag the course's demonstration cells the student left unchanged
    (:mod:`.demos`); write sanitised copies to ``<workdir>/course/submitted``.
@@ -54,7 +54,7 @@ from __future__ import annotations
 _EXPORTS = {
     "grade_class": "engine",
     "collect_submissions": "engine",
-    "sanitise": "engine",
+    "sanitise_submissions": "engine",
     "autograde": "engine",
     "store": "engine",
     "build_report": "engine",

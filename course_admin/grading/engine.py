@@ -39,8 +39,8 @@ def collect_submissions(submissions: Path, assignment: str, settings: GradingSet
     raise ValueError(f"unknown layout {layout!r}: use 'nbgrader', 'zips' or 'auto'")
 
 
-def sanitise(workspace: Workspace, submissions: list[RawSubmission]) -> dict[str, IntakeResult]:
-    """Write sanitised copies of the submissions into the work directory (see :mod:`.intake`)."""
+def sanitise_submissions(workspace: Workspace, submissions: list[RawSubmission]) -> dict[str, IntakeResult]:
+    """The intake step: sanitised copies of the submissions in the work directory (see :mod:`.intake`)."""
     return sanitise_class(submissions, workspace.release_dir, workspace.submitted_root, workspace.assignment)
 
 
@@ -164,7 +164,7 @@ def grade_class(course_root, assignment: str, submissions, workdir, workers: int
     workspace = prepare_workspace(Path(course_root), assignment, Path(workdir), settings, database)
     lap("prepare")
     raw, unassigned = collect_submissions(Path(submissions), assignment, settings, layout)
-    intake = sanitise(workspace, raw)
+    intake = sanitise_submissions(workspace, raw)
     timestamps = {submission.student: submission.timestamp for submission in raw}
     lap("intake")
     with GradebookWriter(workspace) as gradebook:

@@ -26,7 +26,7 @@ import nbformat
 
 from .demos import mark_course_demos
 from .problems import Problem
-from .sanitize import match_notebooks, parse_notebook, repair_notebook, validation_error
+from .notebook_repair import match_notebooks, parse_notebook, repair_notebook, validation_error
 from .tamper import scan_notebook
 
 #: members larger than this are not read from archives (a notebook of this course is far smaller)

@@ -7,7 +7,7 @@ import nbformat
 
 from .execution import KERNEL_DIED, KERNEL_UNRESPONSIVE, TIMEOUT, TRUNCATION_NOTE
 from .problems import Problem
-from .sanitize import cell_label
+from .cells import cell_label
 
 #: the line nbgrader's LimitOutput leaves where it cut printed output
 LIMIT_OUTPUT_NOTE = "... Output truncated ..."

@@ -205,8 +205,8 @@ def _regrade_without_tampering(config, workspace: Workspace, student: str, name:
     emptied) and the notebook graded again: the tampering function scores 0, the others as
     they deserve. Returns None, or the reason when a regrade failed.
     """
+    from .cells import cell_label
     from .execution import FairExecute
-    from .sanitize import cell_label
 
     notebook = name[: -len(".ipynb")]
     for _ in range(MAX_NEUTRALISED):
@@ -235,15 +235,14 @@ def _regrade_without_tampering(config, workspace: Workspace, student: str, name:
 
 def _neutralise(nb, index: int, release_path: Path) -> str | None:
     """Neutralise cell ``index`` of ``nb`` in place; what was done, or None when it is a locked course cell."""
-    from .execution import is_test_cell
-    from .sanitize import grade_id_of, is_locked
+    from .cells import grade_id_of, is_answer_cell, is_locked, is_test_cell
 
     if index >= len(nb.cells):
         return None
     cell = nb.cells[index]
     grade_id = grade_id_of(cell)
     answers = {grade_id_of(other): position for position, other in enumerate(nb.cells)
-               if other.metadata.get("nbgrader", {}).get("solution") and grade_id_of(other)}
+               if is_answer_cell(other) and grade_id_of(other)}
     if is_test_cell(cell):  # the function it tested did it
         owner = max((answer for answer in answers if grade_id and grade_id.startswith(answer + "_")),
                     key=len, default=None)
@@ -252,7 +251,7 @@ def _neutralise(nb, index: int, release_path: Path) -> str | None:
         index, cell, grade_id = answers[owner], nb.cells[answers[owner]], owner
     elif is_locked(cell):
         return None
-    if cell.metadata.get("nbgrader", {}).get("solution"):
+    if is_answer_cell(cell):
         release = nbformat.read(release_path, as_version=4)
         stub = next((other.source for other in release.cells if grade_id_of(other) == grade_id), None)
         if stub is None:

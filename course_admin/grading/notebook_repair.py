@@ -1,6 +1,7 @@
-"""Turning what a student handed in into notebooks nbgrader can grade.
+"""The notebook cleaner: what a student handed in, turned into notebooks nbgrader can grade.
 
-Each function works on parsed copies; nothing here touches the instructor's files.
+Each function works on parsed copies; nothing here touches the instructor's files. The
+intake step (:mod:`.intake`) applies them to every file of a submission.
 
 - :func:`parse_notebook`: bytes -> notebook, or the reason it is not one.
 - :func:`match_notebooks`: which submitted file is which expected notebook, renamed
@@ -19,29 +20,8 @@ import re
 
 import nbformat
 
+from .cells import grade_id_of, is_locked
 from .problems import Problem
-
-
-def grade_id_of(cell) -> str | None:
-    """The cell's nbgrader ``grade_id``, or None for a cell nbgrader does not track."""
-    meta = cell.get("metadata", {}).get("nbgrader")
-    if not isinstance(meta, dict):
-        return None
-    grade_id = meta.get("grade_id")
-    return grade_id if isinstance(grade_id, str) and grade_id else None
-
-
-def is_locked(cell) -> bool:
-    """As ``nbgrader.utils.is_locked``: graded test cells and read-only cells, not answer cells."""
-    meta = cell.get("metadata", {}).get("nbgrader")
-    if not isinstance(meta, dict) or meta.get("solution"):
-        return False
-    return bool(meta.get("grade") or meta.get("locked"))
-
-
-def cell_label(cell, index: int) -> str:
-    """How the report names a cell: its grade_id, else its position."""
-    return grade_id_of(cell) or f"cell {index + 1}"
 
 
 # ----------------------------------------------------------------------------- reading

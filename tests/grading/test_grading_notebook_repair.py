@@ -8,8 +8,9 @@ import nbformat
 import pytest
 
 import grading_toy as toy
-from course_admin.grading.sanitize import (grade_id_of, match_notebooks, normalised_stem, parse_notebook,
-                                           repair_notebook, validation_error)
+from course_admin.grading.cells import grade_id_of
+from course_admin.grading.notebook_repair import (match_notebooks, normalised_stem, parse_notebook, repair_notebook,
+                                                  validation_error)
 
 
 def grade_ids(nb):
