@@ -53,7 +53,7 @@ TASKS = {
     "feedback": ("course_admin.results", "feedback"),
     "export": ("course_admin.results", "export"),
     "release": ("course_admin.release",),
-    "refs": ("course_admin.references",),
+    "refs": ("course_admin.reference_builder",),
     "bench": ("course_admin.benchmark",),
     "gradebench": ("course_admin.grading_benchmark",),
     "freeze": ("course_admin.freeze",),

@@ -73,11 +73,11 @@ def demo_verdicts(demo_students, scores) -> dict[str, str]:
 def run_demo(workdir: Path, workers: int | None, timeout: int, run_course_demos: bool = False,
              sandbox: bool = True, scheduler: str | None = None, database: str | None = None) -> int:
     """Grade the demonstration class and show that every student scored as intended."""
-    from course_admin.demo_class import write_demo_class
+    from course_admin.demo_students import write_demo_class
 
     # the class starts from a release of the current sources, made in the work folder:
     # notebooks/ (which someone may be typing in) is neither read nor written
-    fresh_release = release.generate_release(workdir / "release")
+    fresh_release = release.make_student_release(workdir / "release")
     submitted = workdir / "class"
     demo_students = write_demo_class(submitted, attacks=sandbox, release_dir=fresh_release)
     if not sandbox:

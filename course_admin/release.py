@@ -28,7 +28,8 @@ from pathlib import Path
 
 import nbformat
 
-from course_admin.grading.demos import NBVAL_MARKER_LINE
+from course_admin.grading.cells import is_nbgrader_cell
+from course_admin.grading.demo_cells import NBVAL_MARKER_LINE
 from course_utils.layout import ASSIGNMENT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,12 +38,6 @@ BACKUP_ROOT = ROOT / "release-backups"
 STALE_MESSAGE = "student notebooks are stale: run `python3 course.py release` and commit notebooks/"
 #: notebook metadata key of the release's digest of the cells it wrote
 STAMP_KEY = "course_release"
-
-
-def is_nbgrader_cell(cell) -> bool:
-    """Whether nbgrader grades, locks or expects an answer in ``cell`` (and so records its checksum)."""
-    metadata = cell.metadata.get("nbgrader", {})
-    return any(metadata.get(key) for key in ("grade", "solution", "locked"))
 
 
 def strip_test_markers(nb) -> int:
@@ -105,7 +100,7 @@ def _run_generate_assignment() -> Path:
     return generated
 
 
-def generate_release(destination_root: Path) -> Path:
+def make_student_release(destination_root: Path) -> Path:
     """Run ``nbgrader generate_assignment`` into ``destination_root/<assignment>`` and return that folder.
 
     The course is copied to a scratch folder first, so the gradebook and exchange of the
@@ -205,7 +200,7 @@ def check_handout_ready(release_dir: Path = RELEASE_DIR) -> None:
                               "released: students would get those changes. Run `python3 course.py release "
                               "--force` (the changed files are kept in release-backups/).")
     with tempfile.TemporaryDirectory() as scratch:
-        stale = release_differences(generate_release(Path(scratch)), release_dir)
+        stale = release_differences(make_student_release(Path(scratch)), release_dir)
     if stale:
         raise ReleaseNotReady(f"{STALE_MESSAGE} (differs: {', '.join(stale)})")
 
@@ -234,7 +229,7 @@ def main(argv=None) -> int:
                         help="release even over notebooks changed by hand (they are kept in release-backups/)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
-        fresh = generate_release(Path(scratch))
+        fresh = make_student_release(Path(scratch))
         if args.check:
             stale = release_differences(fresh, RELEASE_DIR)
             if stale:

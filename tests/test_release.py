@@ -8,7 +8,7 @@ import pytest
 from nbgrader.utils import compute_checksum
 from nbgrader.validator import Validator
 
-from course_admin import references, release
+from course_admin import reference_builder, release
 from course_utils.layout import ASSIGNMENT, NOTEBOOKS, function_of_test_cell
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,7 @@ def test_every_graded_function_has_an_answer_cell_and_a_test_cell_with_points():
 
 
 def test_the_released_notebooks_are_up_to_date(tmp_path):
-    fresh = release.generate_release(tmp_path)
+    fresh = release.make_student_release(tmp_path)
     assert release.release_differences(fresh, RELEASED) == [], release.STALE_MESSAGE
 
 
@@ -68,15 +68,16 @@ def test_released_notebooks_have_no_outputs_and_only_stubs_in_answer_cells():
 
 
 def test_the_stored_reference_values_are_up_to_date():
-    stored = json.loads(references.references.REFERENCE_FILE.read_text())
-    assert references.differences(stored, references.compute_references()) == [], references.STALE_MESSAGE
+    stored = json.loads(reference_builder.references.REFERENCE_FILE.read_text())
+    assert reference_builder.differences(stored, reference_builder.compute_references()) == [], \
+        reference_builder.STALE_MESSAGE
 
 
 def test_the_stored_known_mistakes_are_up_to_date():
     """What each catalogued mistake returns on its case, as the visible tests recognise it."""
-    fresh = references.compute_known_mistakes(references.compute_references())
-    stored = json.loads(references.references.KNOWN_MISTAKES_FILE.read_text())
-    assert stored == json.loads(json.dumps(fresh)), references.STALE_MESSAGE
+    fresh = reference_builder.compute_known_mistakes(reference_builder.compute_references())
+    stored = json.loads(reference_builder.references.KNOWN_MISTAKES_FILE.read_text())
+    assert stored == json.loads(json.dumps(fresh)), reference_builder.STALE_MESSAGE
 
 
 def test_the_nbval_markers_stay_in_the_sources_and_leave_the_release_and_nothing_else_does():

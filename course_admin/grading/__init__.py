@@ -12,7 +12,7 @@ runs these steps (each is a function of :mod:`.engine` that can be called alone)
    layout or LMS zip downloads; match renamed notebooks back by their grade_ids; record invalid and missing notebooks (scored 0); repair
    duplicated, deleted and edited graded cells from the release; scan answer cells for
    tampering; flag the course's demonstration cells the student left unchanged
-   (:mod:`.demos`); write sanitised copies to ``<workdir>/course/submitted``.
+   (:mod:`.demo_cells`); write sanitised copies to ``<workdir>/course/submitted``.
 3. ``autograde`` (:mod:`.cluster`, :mod:`.bundle`, :mod:`.remote`, :mod:`.worker`,
    :mod:`.execution`): one Dask task per student, on a local cluster or on ``--scheduler``'s;
    a task gets the course bundle and the student's files as bytes, and each worker, with

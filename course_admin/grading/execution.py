@@ -26,7 +26,7 @@ from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
-from .demos import is_course_demo
+from .demo_cells import is_course_demo
 from .sandbox import KernelLimits
 from .settings import KERNEL_NAME
 
@@ -146,7 +146,7 @@ class PromptKernelClient(AsyncKernelClient):
 
 class FairExecute(Execute):
     """nbgrader's ``Execute`` that survives dead and unresponsive kernels and output floods,
-    and leaves the course's unchanged demonstration cells unrun (see :mod:`.demos`)."""
+    and leaves the course's unchanged demonstration cells unrun (see :mod:`.demo_cells`)."""
 
     max_output_chars = Integer(
         100_000, help="Characters of stream output kept per cell while it runs (-1: no limit)."

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from .demos import mark_course_demos
+from .demo_cells import mark_course_demos
 from .problems import Problem
 from .notebook_repair import match_notebooks, parse_notebook, repair_notebook, validation_error
 from .tamper import scan_notebook
@@ -195,7 +195,7 @@ def _read_archive(submission: RawSubmission, path: Path) -> None:
 def sanitise_submission(raw: RawSubmission, release: dict[str, object], out_dir: Path) -> IntakeResult:
     """Match, repair and scan one student's notebooks; write those fit for grading to ``out_dir``.
 
-    The unchanged course demonstrations of each written notebook are flagged (see :mod:`.demos`).
+    The unchanged course demonstrations of each written notebook are flagged (see :mod:`.demo_cells`).
 
     Parameters
     ----------

@@ -57,7 +57,7 @@ class GradingSettings:
         Hard limits of each kernel besides memory (see :class:`.sandbox.KernelLimits`).
     run_course_demos : bool
         Run the course's own demonstration cells that the student left unchanged
-        (see :mod:`.demos`). Off by default: they grade nothing and take most of the
+        (see :mod:`.demo_cells`). Off by default: they grade nothing and take most of the
         time; on, grading is slower but the graded notebooks and the feedback pages
         show every figure (for reviewing written answers in formgrader, say).
     """

@@ -146,8 +146,8 @@ def copy_sources(course_root: Path, workspace: Workspace) -> None:
     shutil.copytree(source, workspace.source_dir, ignore=_ignore)
 
 
-def generate_release(course_root: Path, workspace: Workspace, settings: GradingSettings,
-                     db_url: str | None = None) -> str:
+def make_release_and_gradebook(course_root: Path, workspace: Workspace, settings: GradingSettings,
+                               db_url: str | None = None) -> str:
     """Run nbgrader's ``generate_assignment`` on the source copy; return its log.
 
     This writes the student version into ``course/release`` and records the assignment,
@@ -184,10 +184,10 @@ def prepare_workspace(course_root: Path, assignment: str, workdir: Path,
     if database is not None:
         remember(workspace.workdir, database)
     copy_sources(Path(course_root), workspace)
-    generate_release(Path(course_root), workspace, settings)
+    make_release_and_gradebook(Path(course_root), workspace, settings)
     workspace.workers_dir.mkdir(parents=True, exist_ok=True)
     workspace.assignment_gradebook.unlink(missing_ok=True)
-    generate_release(Path(course_root), workspace, settings, f"sqlite:///{workspace.assignment_gradebook}")
+    make_release_and_gradebook(Path(course_root), workspace, settings, f"sqlite:///{workspace.assignment_gradebook}")
     return workspace
 
 

@@ -24,6 +24,8 @@ import functools
 import re
 import symtable
 
+from .cells import python_source
+
 #: the cell metadata key that marks a course demonstration in the grading copy
 DEMO_FLAG = "course_demo"
 
@@ -52,17 +54,6 @@ def release_demo_sources(release) -> set[str]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _python(source: str) -> str:
-    """The cell as Python, IPython syntax (``%magic``, ``!command``) translated as the kernel would."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    try:
-        return TransformerManager().transform_cell(source)
-    except Exception:  # IPython's own parser refuses it: the kernel would too, and run nothing
-        return ""
-
-
-@functools.lru_cache(maxsize=1024)
 def global_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
     """What a cell binds in, and reads from, the notebook's global namespace.
 
@@ -77,8 +68,8 @@ def global_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
         Empty for code that does not compile (the kernel would run none of it).
     """
     try:
-        table = symtable.symtable(_python(source), "<cell>", "exec")
-    except (SyntaxError, ValueError):
+        table = symtable.symtable(python_source(source), "<cell>", "exec")
+    except Exception:  # IPython's parser or Python's refuses it: the kernel would run none of it
         return frozenset(), frozenset()
     binds: set[str] = set()
     reads: set[str] = set()

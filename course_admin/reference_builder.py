@@ -1,7 +1,7 @@
 """Regenerate the reference values of ``course_utils`` from the solutions in ``source_solutions/``.
 
-``python -m course_admin.references``          rewrite course_utils/data/reference_values.json
-``python -m course_admin.references --check``  exit 1 when the stored values are stale
+``python -m course_admin.reference_builder``          rewrite course_utils/data/reference_values.json
+``python -m course_admin.reference_builder --check``  exit 1 when the stored values are stale
 
 Each graded function is loaded from its source notebook (its answer cells only, as a
 student's would be) and called on its fixed-seed case from ``course_utils.cases``.

@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import grading_toy as toy
 from conftest import ISOLATED
-from course_admin.grading.demos import (DEMO_FLAG, global_names, is_course_demo, mark_course_demos,
+from course_admin.grading.demo_cells import (DEMO_FLAG, global_names, is_course_demo, mark_course_demos,
                                         normalised_source)
 
 SETUP = new_code_cell("import numpy as np\nX = np.ones((2, 3))",
