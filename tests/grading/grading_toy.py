@@ -368,7 +368,7 @@ def tinkerer_notebooks(squares, cubes) -> dict[str, nbformat.NotebookNode]:
     """A student who changes the "try it" cell of ``01_squares``, answers ``cube`` with a helper
     defined in a cell of their own, answers ``halve`` wrongly, and sets the demonstration flag on
     their helper cell and on the test of ``halve``, hoping to have the grader skip that test."""
-    from course_admin.grading.demos import DEMO_FLAG
+    from course_admin.grading.demo_cells import DEMO_FLAG
 
     squares = answered(squares, solution_answers())
     try_it = next(cell for cell in squares.cells if cell.source == "square(4.0)")
