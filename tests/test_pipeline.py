@@ -1,7 +1,7 @@
 """The instructor pipeline on the course's own demonstration class (graded once for the session).
 
 The class holds the reference solution, the untouched release, realistic mistakes, cheats and
-faults (``course_admin.demo_class``); every student must score exactly as intended, the
+faults (``course_admin.demo_students``); every student must score exactly as intended, the
 submitted files must stay as they were, and nothing handed back may leak hidden tests or
 solutions.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_admin.demo_class import write_demo_class
+from course_admin.demo_students import write_demo_class
 from course_admin.grading import GradingSettings, grade_class
 from course_admin.pipeline import cell_scores, demo_verdicts
 from course_utils.layout import ASSIGNMENT, NOTEBOOKS
