@@ -14,10 +14,10 @@ runs these steps (each is a function of :mod:`.engine` that can be called alone)
    tampering; flag the course's demonstration cells the student left unchanged
    (:mod:`.demo_cells`); write sanitised copies to ``<workdir>/course/submitted``.
 3. ``autograde`` (:mod:`.cluster`, :mod:`.bundle`, :mod:`.remote`, :mod:`.worker`,
-   :mod:`.execution`): one Dask task per student, on a local cluster or on ``--scheduler``'s;
+   :mod:`.fair_execute`, :mod:`.kernel_spec`, :mod:`.kernel_client`): one Dask task per student, on a local cluster or on ``--scheduler``'s;
    a task gets the course bundle and the student's files as bytes, and each worker, with
    its scratch gradebook, runs nbgrader's ``Autograde`` notebook by notebook with
-   :class:`~.execution.FairExecute`: per-cell timeout with interrupt, output
+   :class:`~.fair_execute.FairExecute`: per-cell timeout with interrupt, output
    capped, kernels under ``RLIMIT_AS`` with ``course_utils`` imported before any cell,
    each forked from the worker's warm fork server (:mod:`.forkserver`);
    a dead or unresponsive kernel costs the cells from there on, never the notebook;

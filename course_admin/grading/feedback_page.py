@@ -22,7 +22,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 from traitlets import default
 
-from .execution import KERNEL_DIED, KERNEL_UNRESPONSIVE, NOT_RUN, UNTRUSTED
+from .fair_execute import KERNEL_DIED, KERNEL_UNRESPONSIVE, NOT_RUN, UNTRUSTED
 from .feedback_math import markdown_to_html
 
 #: key of ``resources`` where :class:`GetGradesWithStatus` leaves grade_id -> hand-grading status

@@ -280,7 +280,7 @@ def sandboxed_environment(env: dict[str, str]) -> dict[str, str]:
 
     The grading process's other variables (tokens, the instructor's paths) stay outside.
     """
-    from .execution import KERNEL_ENV
+    from .kernel_spec import KERNEL_ENV
 
     kept = {name: value for name, value in env.items() if name in _KERNEL_VARIABLES or name in KERNEL_ENV
             or name.startswith("LC_")}

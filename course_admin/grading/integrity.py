@@ -7,7 +7,7 @@ signs the reports is sent before any submitted code runs and read by the launche
 submitted code can cut the reports (closing or flooding the socket) but not forge them;
 a cut, a gap or a bad signature counts as tampering like a changed machinery does.
 
-:class:`IntegrityTracker` follows one notebook cell by cell (:class:`.execution.FairExecute`
+:class:`IntegrityTracker` follows one notebook cell by cell (:class:`.fair_execute.FairExecute`
 feeds it) and names the culprit: the cell after which the change was first seen. A test
 cell that ran while the machinery was changed, or whose code never reached the interpreter
 (no report at all), is not trusted.

@@ -1,7 +1,7 @@
 """The grading kernel's first code: limits, its folder, safe imports, then ipykernel.
 
 Run as ``python -c <this file's text> SETTINGS_JSON <ipykernel arguments>`` (the grading
-kernel spec, see :func:`.execution.write_kernel_spec`), or executed by a forked child of
+kernel spec, see :func:`.kernel_spec.write_kernel_spec`), or executed by a forked child of
 the fork server with the same ``sys.argv``. It imports nothing of ``course_admin``: in
 the grading sandbox that package does not exist. Before any submitted code runs it
 

@@ -96,7 +96,7 @@ def _scratch_parent() -> str | None:
 
 def prepare(bundle: CourseBundle) -> Workspace:
     """Set this process up for ``bundle`` (once per bundle); return the worker's own workspace."""
-    from .execution import write_kernel_spec
+    from .kernel_spec import write_kernel_spec
     from .worker import init_worker
 
     if _PREPARED.get("digest") == bundle.digest:

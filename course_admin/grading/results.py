@@ -5,7 +5,7 @@ from pathlib import Path
 
 import nbformat
 
-from .execution import KERNEL_DIED, KERNEL_UNRESPONSIVE, TIMEOUT, TRUNCATION_NOTE
+from .fair_execute import KERNEL_DIED, KERNEL_UNRESPONSIVE, TIMEOUT, TRUNCATION_NOTE
 from .problems import Problem
 from .cells import cell_label
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from traitlets.config import Config, PyFileConfigLoader
 
-#: name of the memory-capped kernel the engine writes into its work directory
-KERNEL_NAME = "course-grading"
+from .kernel_spec import KERNEL_NAME
 
 #: nbgrader's own default per-cell timeout, used when neither the course nor the settings set one
 NBGRADER_DEFAULT_TIMEOUT = 30
@@ -126,7 +125,7 @@ def nbgrader_config(course_config: Config, course_dir: Path, db_url: str,
     settings : GradingSettings
         Limits applied over the course's own values.
     """
-    from .execution import FairExecute  # nbgrader imports are slow: only when configuring
+    from .fair_execute import FairExecute  # nbgrader imports are slow: only when configuring
 
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
@@ -151,7 +150,7 @@ def nbgrader_config(course_config: Config, course_dir: Path, db_url: str,
     directories.Execute.iopub_timeout = settings.iopub_timeout
     directories.Execute.kernel_name = KERNEL_NAME
     directories.Execute.shutdown_kernel = "immediate"
-    directories.AsyncKernelManager.client_class = "course_admin.grading.execution.PromptKernelClient"
+    directories.AsyncKernelManager.client_class = "course_admin.grading.kernel_client.PromptKernelClient"
     directories.FairExecute.max_output_chars = settings.max_output_chars
     directories.FairExecute.run_course_demos = settings.run_course_demos
     if settings.max_output_lines is not None:

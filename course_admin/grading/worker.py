@@ -110,7 +110,7 @@ def _confine_kernels(config, settings: GradingSettings):
 def _start_fork_server(workspace: Workspace, settings: GradingSettings, sandbox=None) -> None:
     """Start this worker's fork server with the grading kernel's command and environment."""
     from .forkserver import WARM_MODULES, start_server, supported
-    from .settings import KERNEL_NAME
+    from .kernel_spec import KERNEL_NAME
 
     if not supported():
         return
@@ -206,7 +206,7 @@ def _regrade_without_tampering(config, workspace: Workspace, student: str, name:
     they deserve. Returns None, or the reason when a regrade failed.
     """
     from .cells import cell_label
-    from .execution import FairExecute
+    from .fair_execute import FairExecute
 
     notebook = name[: -len(".ipynb")]
     for _ in range(MAX_NEUTRALISED):

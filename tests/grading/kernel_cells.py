@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from course_admin.grading.settings import KERNEL_NAME
+from course_admin.grading.kernel_spec import KERNEL_NAME
 
 
 def run_cells(folder: Path, *cells: str, timeout: float = 30, **manager_options) -> list[tuple[str, dict]]:

@@ -10,9 +10,8 @@ import pytest
 
 from kernel_cells import run_cells
 from course_admin.grading import forkserver
-from course_admin.grading.execution import write_kernel_spec
+from course_admin.grading.kernel_spec import KERNEL_NAME, write_kernel_spec
 from course_admin.grading.sandbox import KernelLimits
-from course_admin.grading.settings import KERNEL_NAME
 
 
 @pytest.fixture(scope="module")

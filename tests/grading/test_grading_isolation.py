@@ -19,8 +19,7 @@ import pytest
 import grading_toy as toy
 import kernel_cells
 from course_admin.grading import forkserver, sandbox
-from course_admin.grading.execution import write_kernel_spec
-from course_admin.grading.settings import KERNEL_NAME
+from course_admin.grading.kernel_spec import KERNEL_NAME, write_kernel_spec
 
 AVAILABILITY = sandbox.check()
 needs_sandbox = pytest.mark.skipif(not AVAILABILITY.works, reason=f"no isolation here: {AVAILABILITY.reason}")

@@ -7,12 +7,11 @@ import sys
 
 import pytest
 
-from course_admin.grading.execution import write_kernel_spec
+from course_admin.grading.kernel_spec import KERNEL_NAME, write_kernel_spec
 from course_admin.grading.sandbox import KernelLimits
 from course_admin.grading.problems import KINDS, Problem
 from course_admin.grading.outcome import NotebookOutcome, StudentOutcome
 from course_admin.grading.report import ClassReport, write_grades_csv
-from course_admin.grading.settings import KERNEL_NAME
 
 
 def small_report() -> ClassReport:

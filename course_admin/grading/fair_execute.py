@@ -13,22 +13,14 @@ the engine reads back what happened from the graded notebook.
 """
 from __future__ import annotations
 
-import json
-import sys
-import time
-from pathlib import Path
-from queue import Empty
-
-from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
+from .cells import is_test_cell
 from .demo_cells import is_course_demo
-from .sandbox import KernelLimits
-from .settings import KERNEL_NAME
 
 KERNEL_DIED = "KernelDied"
 KERNEL_UNRESPONSIVE = "KernelUnresponsive"
@@ -37,111 +29,10 @@ TIMEOUT = "CellTimeoutError"
 TRUNCATION_NOTE = "... [the grader dropped the rest of this output] ..."
 UNTRUSTED = "MachineryTampered"
 
-#: the kernel's first code (limits, folder, safe imports, ipykernel), run with ``python -c``
-_LAUNCHER = Path(__file__).with_name("kernel_launcher.py").read_text()
-
-# One BLAS thread per kernel (two graders share two cores) and reproducible hashing.
-KERNEL_ENV = {
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "PYTHONHASHSEED": "0",
-    "MPLBACKEND": "Agg",
-}
-
-
-#: the kernel provisioner (an entry point of this package) that starts kernels through a fork server
-PROVISIONER_NAME = "course-forking-provisioner"
-
-
-def launcher_prefix() -> list[str]:
-    """The start of the grading kernel's command: this interpreter running the launcher."""
-    return [sys.executable, "-c", _LAUNCHER]
-
-
-def write_kernel_spec(jupyter_path: Path, limits: KernelLimits, preload: tuple[str, ...] = (),
-                      sandboxed: bool = False) -> Path:
-    """Write the grading kernel spec under ``jupyter_path/kernels``; return its directory.
-
-    Workers put ``jupyter_path`` on ``JUPYTER_PATH`` so that ``Execute.kernel_name``
-    finds it; IPython's profile directory is ``jupyter_path/ipython`` (``/tmp/ipython`` in
-    the sandbox). The kernel runs this interpreter with the hard limits of ``limits`` (an
-    allocation past the memory cap raises ``MemoryError`` in the cell); the packages named
-    in ``preload`` are imported before any cell runs. ``sandboxed``: the kernel runs from a
-    copy of the notebooks the sandbox shows it (see :mod:`.kernel_launcher`). Interrupts
-    are sent as messages, which reach a kernel in its own process namespace. Kernels are
-    started by :mod:`.forkserver` when the grading process runs one, else as subprocesses.
-    """
-    from .sandbox import INCOMING, WORK
-
-    spec_dir = Path(jupyter_path) / "kernels" / KERNEL_NAME
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    launcher_settings = {**limits.to_dict(), "preload": list(preload)}
-    if sandboxed:
-        launcher_settings.update(incoming=INCOMING, work=WORK)
-    # nbclient keeps IPython's history in memory only for kernels named python*, so say it here;
-    # a private IPYTHONDIR keeps the grader's own IPython profile and startup files out of grading
-    spec = {
-        "argv": [*launcher_prefix(), json.dumps(launcher_settings, sort_keys=True),
-                 "-f", "{connection_file}",
-                 "--HistoryManager.hist_file=:memory:", "--IPKernelApp.ignore_cwd=True"],
-        "display_name": "Python 3 (grading, confined)" if sandboxed else "Python 3 (grading, memory-capped)",
-        "language": "python",
-        "interrupt_mode": "message",
-        "env": {**KERNEL_ENV, "IPYTHONDIR": str(Path(jupyter_path).resolve() / "ipython")},
-        "metadata": {"debugger": False, "kernel_provisioner": {"provisioner_name": PROVISIONER_NAME}},
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
-    return spec_dir
-
-
-def is_test_cell(cell) -> bool:
-    """Whether ``cell`` is an autograded test cell (graded, not an answer)."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
 
 def error_output(ename: str, evalue: str):
     """An error output as a kernel would send it, with a one-line traceback."""
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
-
-
-class PromptKernelClient(AsyncKernelClient):
-    """jupyter_client's asynchronous kernel client, ready as soon as the kernel has answered.
-
-    jupyter_client's ``wait_for_ready`` ends by reading IOPub until 0.2 s pass without
-    a message: 0.2 s lost per notebook, as a started kernel has nothing more to say.
-    This one waits :attr:`quiet_period` instead. A late start-up message is harmless:
-    nbclient keeps only the messages that answer the cell it runs.
-    """
-
-    quiet_period = 0.02
-
-    async def wait_for_ready(self, timeout: float | None = None) -> None:
-        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
-        while True:
-            self.kernel_info()
-            try:
-                reply = await self.shell_channel.get_msg(timeout=1)
-            except Empty:
-                reply = None
-            if reply is not None and reply["msg_type"] == "kernel_info_reply":
-                try:  # a message on IOPub shows that it is connected too
-                    await self.iopub_channel.get_msg(timeout=0.2)
-                except Empty:
-                    pass
-                else:
-                    self._handle_kernel_info_reply(reply)
-                    break
-            if not await self._async_is_alive():
-                raise RuntimeError("Kernel died before replying to kernel_info")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
-        while True:
-            try:
-                await self.iopub_channel.get_msg(timeout=self.quiet_period)
-            except Empty:
-                return
 
 
 class FairExecute(Execute):
