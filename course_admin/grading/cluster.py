@@ -144,10 +144,6 @@ def _store_files(workspace: Workspace, graded: GradedSubmission) -> StudentOutco
     return outcome
 
 
-def _notebook_names(workspace: Workspace) -> list[str]:
-    return [name[: -len(".ipynb")] for name in workspace.expected_notebooks()]
-
-
 def _usable(client, allowed: set[str] | None) -> list[str]:
     alive = list(client.nthreads())
     return [address for address in alive if allowed is None or address in allowed]
@@ -204,94 +200,141 @@ def grade_students(bundle: CourseBundle, workspace: Workspace, students: list[st
     worker_wait : float, optional
         Seconds without a usable worker before :class:`NoWorkersLeft` is raised (default :data:`WORKER_WAIT`).
     """
-    worker_wait = WORKER_WAIT if worker_wait is None else worker_wait
-    say = say or (lambda line: print(line, file=sys.stderr, flush=True))
     outcomes: dict[str, StudentOutcome] = {}
     if not students:
         return outcomes
-    from concurrent.futures import CancelledError
-
-    from distributed import wait
-    from distributed.scheduler import KilledWorker
-
     with open_cluster(scheduler, workers or 1) as (client, description):
         check_workers(client, bundle)
-        allowed = None
-        if scheduler and workers and workers < len(client.nthreads()):
-            allowed = set(sorted(client.nthreads())[:workers])
-        restriction = {"workers": sorted(allowed), "allow_other_workers": False} if allowed else {}
-        count = len(allowed) if allowed else len(client.nthreads())
-        dashboard = ("Dask dashboard: " + client.dashboard_link
-                     if "dashboard" in client.scheduler_info().get("services", {}) else "no Dask dashboard")
-        say(f"grading {_count(len(students), 'student')} on {description} ({count} used); {dashboard}")
+        run = _Run(client, description, bundle, workspace, students, scheduler and workers,
+                   say or (lambda line: print(line, file=sys.stderr, flush=True)),
+                   WORKER_WAIT if worker_wait is None else worker_wait, on_graded)
+        return run.grade()
+
+
+class _Run:
+    """One grading run on a connected Dask client: a queue of students, their running tasks, the outcomes.
+
+    Each turn of :meth:`grade` takes back the tasks the scheduler cancelled, submits while
+    fewer than two tasks per usable worker run, stops when no worker has been seen for
+    ``worker_wait`` seconds, and finishes what is done.
+    """
+
+    def __init__(self, client, description: str, bundle: CourseBundle, workspace: Workspace, students: list[str],
+                 restrict_to: int | None, say: Callable[[str], None], worker_wait: float,
+                 on_graded: Callable[[StudentOutcome], None] | None):
+        self.client, self.description, self._bundle, self.workspace = client, description, bundle, workspace
+        self.say, self.worker_wait, self.on_graded = say, worker_wait, on_graded
+        self.students = sorted(students)
+        self.notebooks = [name[: -len(".ipynb")] for name in workspace.expected_notebooks()]
+        self.allowed = None  # a restriction applies only when it leaves some of the cluster's workers out
+        if restrict_to and restrict_to < len(client.nthreads()):
+            self.allowed = set(sorted(client.nthreads())[:restrict_to])
+        self.restriction = {"workers": sorted(self.allowed), "allow_other_workers": False} if self.allowed else {}
+        self.queue: deque[str] = deque(self.students)
+        self.running: dict = {}  # future -> student
+        self.cancellations: dict[str, int] = {}
+        self.outcomes: dict[str, StudentOutcome] = {}
+        self.lost_since: float | None = None
+        self.progress: _Progress | None = None
+        self.shared = None
+
+    def grade(self) -> dict[str, StudentOutcome]:
+        from concurrent.futures import CancelledError
+
+        from distributed import wait
+
+        self._announce()
         # a task's result rather than scattered data: the scheduler makes it again if every holder dies
-        shared = client.submit(carry, bundle, key=f"course-bundle-{uuid.uuid4().hex[:8]}", pure=False, **restriction)
-        queue, running = deque(sorted(students)), {}
-        cancellations: dict[str, int] = {}
-        progress = _Progress(len(students), say)
-        lost_since = None
-
-        def finish(outcome: StudentOutcome) -> None:
-            outcomes[outcome.student] = outcome
-            if on_graded is not None:
-                on_graded(outcome)
-            progress.graded()
-
+        self.shared = self.client.submit(carry, self._bundle, key=f"course-bundle-{uuid.uuid4().hex[:8]}",
+                                         pure=False, **self.restriction)
+        self.progress = _Progress(len(self.students), self.say)
         try:
-            while queue or running:
-                for future in [future for future in running if future.status == "cancelled"]:
-                    student = running.pop(future)  # the scheduler dropped it (it lost what it needed): again
-                    cancellations[student] = cancellations.get(student, 0) + 1
-                    if cancellations[student] <= 2:
-                        queue.appendleft(student)
-                    else:
-                        finish(failed_outcome(student, _notebook_names(workspace), "the scheduler cancelled it thrice"))
-                usable = _usable(client, allowed)
-                while queue and len(running) < 2 * max(1, len(usable)):
-                    student = queue.popleft()
-                    future = client.submit(grade_submission, shared, student, read_files(workspace.submitted_dir(student)),
-                                           key=f"grade-{student}-{uuid.uuid4().hex[:8]}", pure=False, retries=1,
-                                           **restriction)
-                    running[future] = student
-                if usable:
-                    lost_since = None
-                elif lost_since is None:
-                    lost_since = time.monotonic()
-                elif time.monotonic() - lost_since > worker_wait:
-                    missing = sorted([*running.values(), *queue])
-                    client.cancel(list(running))
-                    raise NoWorkersLeft(
-                        f"No Dask worker has been connected to {description} for {worker_wait:.0f} s: grading "
-                        f"stopped. {len(outcomes)} of {len(students)} students were graded and are kept in the "
-                        f"gradebook and the feedback folder; {len(missing)} were not ({', '.join(missing[:5])}"
-                        f"{' ...' if len(missing) > 5 else ''}). Start workers and run the same command again.",
-                        sorted(outcomes), missing)
+            while self.queue or self.running:
+                self._resubmit_cancelled()
+                usable = _usable(self.client, self.allowed)
+                self._submit(usable)
+                self._check_workers_left(usable)
                 try:
-                    done = wait(list(running), timeout=1.0, return_when="FIRST_COMPLETED").done
-                except (TimeoutError, CancelledError):  # cancelled ones are taken up at the top of the loop
+                    done = wait(list(self.running), timeout=1.0, return_when="FIRST_COMPLETED").done
+                except (TimeoutError, CancelledError):  # cancelled ones are taken up at the next turn
                     done = set()
-                if progress.shown:  # the keys each worker is executing now (not those waiting on it)
-                    executing = {key for stacks in client.call_stack().values() for key in stacks}
-                    progress.running(sorted(student for future, student in running.items()
-                                            if future.key in executing))
+                self._show_running()
                 for future in done:
-                    if future.status == "cancelled":
-                        continue
-                    finish(_outcome_of(future, running.pop(future), workspace, KilledWorker))
+                    if future.status != "cancelled":
+                        self._finish(self._outcome(future, self.running.pop(future)))
         except BaseException:
-            client.cancel(list(running))
+            self.client.cancel(list(self.running))
             raise
         finally:
-            progress.close()
-    return dict(sorted(outcomes.items()))
+            self.progress.close()
+        return dict(sorted(self.outcomes.items()))
 
+    def _announce(self) -> None:
+        count = len(self.allowed) if self.allowed else len(self.client.nthreads())
+        dashboard = ("Dask dashboard: " + self.client.dashboard_link
+                     if "dashboard" in self.client.scheduler_info().get("services", {}) else "no Dask dashboard")
+        self.say(f"grading {_count(len(self.students), 'student')} on {self.description} ({count} used); {dashboard}")
 
-def _outcome_of(future, student: str, workspace: Workspace, killed_worker: type) -> StudentOutcome:
-    if future.status == "finished":
-        return _store_files(workspace, future.result())
-    error = future.exception()
-    if isinstance(error, (IsolationUnavailable, EnvironmentMismatch)):
-        raise error
-    if isinstance(error, killed_worker):
-        return failed_outcome(student, _notebook_names(workspace), "every worker that graded it died (see the workers' logs)")
-    return failed_outcome(student, _notebook_names(workspace), f"grading failed twice ({type(error).__name__}: {error})")
+    def _resubmit_cancelled(self) -> None:
+        """A task the scheduler dropped (it lost what it needed) goes back to the queue, twice at most."""
+        for future in [future for future in self.running if future.status == "cancelled"]:
+            student = self.running.pop(future)
+            self.cancellations[student] = self.cancellations.get(student, 0) + 1
+            if self.cancellations[student] <= 2:
+                self.queue.appendleft(student)
+            else:
+                self._finish(failed_outcome(student, self.notebooks, "the scheduler cancelled it thrice"))
+
+    def _submit(self, usable: list[str]) -> None:
+        """Two tasks per usable worker (one graded, one waiting), and at least one."""
+        while self.queue and len(self.running) < 2 * max(1, len(usable)):
+            student = self.queue.popleft()
+            future = self.client.submit(grade_submission, self.shared, student,
+                                        read_files(self.workspace.submitted_dir(student)),
+                                        key=f"grade-{student}-{uuid.uuid4().hex[:8]}", pure=False, retries=1,
+                                        **self.restriction)
+            self.running[future] = student
+
+    def _check_workers_left(self, usable: list[str]) -> None:
+        """Raise :class:`NoWorkersLeft` when no usable worker has been connected for ``worker_wait`` seconds."""
+        if usable:
+            self.lost_since = None
+            return
+        if self.lost_since is None:
+            self.lost_since = time.monotonic()
+            return
+        if time.monotonic() - self.lost_since <= self.worker_wait:
+            return
+        missing = sorted([*self.running.values(), *self.queue])
+        self.client.cancel(list(self.running))
+        raise NoWorkersLeft(
+            f"No Dask worker has been connected to {self.description} for {self.worker_wait:.0f} s: grading "
+            f"stopped. {len(self.outcomes)} of {len(self.students)} students were graded and are kept in the "
+            f"gradebook and the feedback folder; {len(missing)} were not ({', '.join(missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''}). Start workers and run the same command again.",
+            sorted(self.outcomes), missing)
+
+    def _show_running(self) -> None:
+        """Name on the progress bar the students whose tasks a worker executes now (not those waiting)."""
+        if self.progress.shown:
+            executing = {key for stacks in self.client.call_stack().values() for key in stacks}
+            self.progress.running(sorted(student for future, student in self.running.items()
+                                         if future.key in executing))
+
+    def _outcome(self, future, student: str) -> StudentOutcome:
+        from distributed.scheduler import KilledWorker
+
+        if future.status == "finished":
+            return _store_files(self.workspace, future.result())
+        error = future.exception()
+        if isinstance(error, (IsolationUnavailable, EnvironmentMismatch)):
+            raise error
+        if isinstance(error, KilledWorker):
+            return failed_outcome(student, self.notebooks, "every worker that graded it died (see the workers' logs)")
+        return failed_outcome(student, self.notebooks, f"grading failed twice ({type(error).__name__}: {error})")
+
+    def _finish(self, outcome: StudentOutcome) -> None:
+        self.outcomes[outcome.student] = outcome
+        if self.on_graded is not None:
+            self.on_graded(outcome)
+        self.progress.graded()
