@@ -1,5 +1,10 @@
-"""Tests of course_utils.checks: the messages students see, and the tamper detection."""
+"""Tests of course_utils.checks: the messages students see, and the tamper detection.
 
+The tamper detection covers every module of the checking code: ``checks`` and the private
+``_messages``, ``_integrity`` and ``_originals`` it imports.
+"""
+
+import ast
 import builtins
 import dis
 import importlib.util
@@ -16,6 +21,9 @@ import numpy.testing  # noqa: F401  (imported so that the checks watch it from t
 import pytest
 
 import course_utils
+import course_utils._integrity as integrity
+import course_utils._messages as messages
+import course_utils._originals as originals
 import course_utils.checks as checks
 from course_utils.checks import (
     assert_intact,
@@ -34,6 +42,8 @@ from course_utils.checks import (
 )
 
 CHECKS_FILE = Path(checks.__file__)
+#: the files of every module the checks seal, this one last
+CHECKING_FILES = [Path(namespace["__file__"]) for namespace in checks._CHECKING_CODE]
 SCALAR_HINT = "Hint: a NumPy scalar is not a Python {t}: .item() turns a NumPy scalar or a 1-element array into a Python number."
 ARRAY_HINT = ("Hint: an array of shape {shape} is not a Python {t}: .item() turns a NumPy scalar or a 1-element array "
               "into a Python number.")
@@ -616,6 +626,12 @@ STUDENT_PATCHES = [
     (checks.__dict__, "assert_intact", lambda: None, "course_utils.checks.assert_intact"),
     (checks.__dict__, "_subtract", np.add, "course_utils.checks._subtract"),
     (checks.__dict__, "_abs", pass_through(abs), "course_utils.checks._abs"),
+    (messages.__dict__, "_either", lambda texts, last="or": "", "course_utils._messages._either"),
+    (integrity.__dict__, "_looks_genuine", lambda *args: True, "course_utils._integrity._looks_genuine"),
+    (originals.__dict__, "_subtract", np.add, "course_utils._originals._subtract"),
+    (sys.modules, "course_utils._messages", types.ModuleType("course_utils._messages"),
+     "sys.modules['course_utils._messages']"),
+    (course_utils.__dict__, "_integrity", types.ModuleType("course_utils._integrity"), "course_utils._integrity"),
 ]
 
 
@@ -654,10 +670,23 @@ def test_a_name_added_to_the_module_is_named():
         del checks.__dict__["check_everything"]
 
 
-def test_assigning_or_deleting_a_module_attribute_is_refused():
-    def refused(what):
-        return fails_with(f"the checking code was modified: {what}.\n{TAMPER_HINT}", AttributeError)
+def refused(what):
+    """``pytest.raises`` for the module guard's refusal naming `what`."""
+    return fails_with(f"the checking code was modified: {what}.\n{TAMPER_HINT}", AttributeError)
 
+
+@contextmanager
+def unguarded(module):
+    """`module` turned back into a plain module object for the time of the block."""
+    guard = type(module)
+    object.__setattr__(module, "__class__", types.ModuleType)
+    try:
+        yield
+    finally:
+        object.__setattr__(module, "__class__", guard)
+
+
+def test_assigning_or_deleting_a_module_attribute_is_refused():
     with refused("course_utils.checks.check_array cannot be replaced"):
         checks.check_array = lambda *args, **kwargs: None
     with refused("course_utils.checks._abs cannot be replaced"):
@@ -703,12 +732,45 @@ def test_the_guard_itself_is_watched():
     with attribute_patched(guard, "__setattr__", types.ModuleType.__setattr__):
         with tampered("course_utils.checks._GuardedModule.__setattr__ was replaced"):
             assert_intact()
-    object.__setattr__(checks, "__class__", types.ModuleType)
-    try:
+    with unguarded(checks):
         with tampered("the class of course_utils.checks was replaced"):
             assert_intact()
-    finally:
-        object.__setattr__(checks, "__class__", guard)
+
+
+def test_a_silenced_failure_in_the_messages_module_is_caught():
+    """Every failure is raised by ``_messages._fail``: with its code a no-op, a wrong answer passes."""
+    with attribute_patched(messages._fail, "__code__", (lambda message, hint, default_hint: None).__code__):
+        check_array.__wrapped__(np.ones(2), np.zeros(2), "x")  # what the patch does without the defence
+        with tampered("course_utils._messages._fail.__code__ was replaced"):
+            check_array(np.ones(2), np.zeros(2), "x")
+
+
+def test_a_patch_that_rewords_the_messages_is_caught():
+    """A global or a default of ``_messages`` replaced changes what the student reads."""
+    with patched(messages.__dict__, "_format_number", lambda value, spec=".6g": "1"):
+        with pytest.raises(AssertionError, match=r"got 1 at index \(0,\), expected 1 "):
+            check_array.__wrapped__(np.array([2.0]), np.array([1.0]), "x")
+        with tampered("course_utils._messages._format_number was replaced"):
+            check_array(np.array([2.0]), np.array([1.0]), "x")
+    with attribute_patched(messages._format_number, "__defaults__", (".0e",)):
+        with pytest.raises(AssertionError, match=r"^x is out of range: got 9e\+03, "):
+            check_in_range.__wrapped__(9075.0, 0, 100, "x")
+        with tampered("course_utils._messages._format_number.__defaults__ was replaced"):
+            check_in_range(9075.0, 0, 100, "x")
+
+
+def test_the_modules_the_checks_use_refuse_assignments_like_checks():
+    """The module guard covers ``_messages``, ``_integrity`` and ``_originals`` too."""
+    with refused("course_utils._messages._fail cannot be replaced"):
+        messages._fail = lambda message, hint, default_hint: None
+    with refused("course_utils._integrity._seal cannot be deleted"):
+        del integrity._seal
+    with refused("course_utils._originals._abs cannot be replaced"):
+        originals._abs = lambda value: 0
+    assert type(messages) is type(integrity) is type(originals) is type(checks)
+    with unguarded(messages):
+        with tampered("the class of course_utils._messages was replaced"):
+            assert_intact()
 
 
 def test_helpers_are_genuine_tells_a_substitute_from_a_helper():
@@ -795,9 +857,51 @@ def test_a_reload_leaves_the_old_helpers_failing_and_catches_earlier_patches():
     assert new_helper == "the checking code was modified: numpy.subtract was replaced."
 
 
-def test_helpers_look_up_no_builtin_or_numpy_name_when_they_run():
+def test_a_patch_of_the_integrity_module_cannot_blind_the_first_capture_of_numpy_testing():
+    """``numpy.testing`` is captured, and checked to be genuine, at the first check after it loads.
+
+    A ``_looks_genuine`` that says yes to everything would let a fake through that capture for
+    good; the capture waits until ``_integrity`` is intact, so the fake is caught once it is back.
+    """
+    output = run_python("""
+        import numpy as np
+        import course_utils._integrity as integrity
+        import course_utils.checks as checks
+        genuine = integrity._looks_genuine
+        integrity.__dict__["_looks_genuine"] = lambda *args: True
+        np.testing.assert_allclose = lambda *args, **kwargs: None  # loads numpy.testing, then patches it
+        blind = integrity._Watch("course_utils.checks")
+        blind.capture_testing()
+        print(blind.compromised)  # what the patch does without the defence: nothing is compromised
+        for _ in range(2):
+            try:
+                checks.assert_intact()
+            except AssertionError as error:
+                print(str(error).splitlines()[0])
+            integrity.__dict__["_looks_genuine"] = genuine
+    """)
+    assert output.splitlines() == [
+        "[]",
+        "the checking code was modified: course_utils._integrity._looks_genuine was replaced.",
+        "the checking code was modified: numpy.testing.assert_allclose was replaced.",
+    ]
+
+
+def test_every_module_the_checks_import_is_sealed():
+    """The modules of course_utils that the checking code imports are the modules it seals."""
+    imported = {"checks"}
+    for path in CHECKING_FILES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                imported.update([node.module] if node.module else [alias.name for alias in node.names])
+    assert imported == {path.stem for path in CHECKING_FILES}
+    assert CHECKING_FILES[-1] == CHECKS_FILE
+
+
+@pytest.mark.parametrize("path", CHECKING_FILES, ids=[path.stem for path in CHECKING_FILES])
+def test_helpers_look_up_no_builtin_or_numpy_name_when_they_run(path):
     """Every function body uses the references captured at import, never a global builtin name."""
-    code = compile(CHECKS_FILE.read_text(), str(CHECKS_FILE), "exec")
+    code = compile(path.read_text(), str(path), "exec")
     offenders = []
 
     def visit(code_object):

@@ -17,6 +17,13 @@ from course_admin.grading.tamper import scan_notebook, scan_source
     ("import course_utils.checks\ncourse_utils.checks.check_close = print",
      "assigns to course_utils.checks.check_close"),
     ("from course_utils import checks as c\nc.check_close = print", "assigns to course_utils.checks.check_close"),
+    # the private modules the checks use, patched the same ways
+    ("from course_utils import _messages as m\nm._fail = print", "assigns to course_utils._messages._fail"),
+    ("import course_utils._messages\ncourse_utils._messages._fail.__code__ = print.__code__",
+     "assigns to course_utils._messages._fail.__code__"),
+    ("from course_utils._integrity import _Watch\n_Watch.verifier = print",
+     "assigns to course_utils._integrity._Watch.verifier"),
+    ("import course_utils._originals as o\nvars(o)['_abs'] = print", "writes to a __dict__ (vars(o)['_abs'])"),
     ("import builtins", "imports builtins"),
     ("from builtins import abs", "imports from builtins"),
     ("__builtins__.abs = lambda x: 0", "uses __builtins__"),
