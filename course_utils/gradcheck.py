@@ -19,6 +19,9 @@ default ``tolerance = 1e-5``. Keep the inputs small and the weights of order 0.1
 more: with weights of 0.01 the gradients are so small that the rounding noise of the
 cost alone reaches a relative error of 3e-5 on 400 examples.
 
+A failure raises the ``AssertionError`` of ``course_utils.checks`` (``_messages._StudentFailure``):
+in a notebook its traceback ends at the test cell, without the frames of this file.
+
 >>> import numpy as np
 >>> parameters = {"W": np.array([[1.0, -2.0]]), "b": np.array([[0.5]])}
 >>> def cost(p):
@@ -37,6 +40,8 @@ import numbers
 from collections.abc import Mapping
 
 import numpy as np
+
+from ._messages import _StudentFailure
 
 __all__ = [
     "numerical_gradients",
@@ -201,7 +206,7 @@ def check_gradients(cost, parameters, grads, *, epsilon=1e-7, tolerance=DEFAULT_
     errors = gradient_errors(cost, parameters, grads, epsilon, name=name)
     worst_key = max(errors, key=errors.get, default=None)
     if worst_key is not None and not errors[worst_key] <= tolerance:
-        raise AssertionError(_mismatch_message(name, worst_key, errors[worst_key], tolerance))
+        raise _StudentFailure(_mismatch_message(name, worst_key, errors[worst_key], tolerance))
     return errors
 
 
@@ -278,12 +283,12 @@ def _validated_gradients(grads, parameters, name):
     """``grads`` as float64 arrays, after checking its type, keys, shapes and finiteness."""
     expected_keys = ["d" + key for key in parameters]
     if not isinstance(grads, Mapping):
-        raise AssertionError(
+        raise _StudentFailure(
             f"{name} is not a dict: got {type(grads).__name__}, expected a dict with keys {expected_keys}.\n"
             "Hint: the gradients come back as one dictionary with an entry per parameter."
         )
     if set(grads) != set(expected_keys):
-        raise AssertionError(
+        raise _StudentFailure(
             f"{name} has the wrong keys: got {list(grads)}, expected {expected_keys}.\n"
             'Hint: the gradient of a parameter is stored under its name with a leading "d" (dW1 for W1).'
         )
@@ -292,19 +297,19 @@ def _validated_gradients(grads, parameters, name):
         expected_shape = parameters[key[1:]].shape
         value = _float_array(grads[key])
         if value is None:
-            raise AssertionError(
+            raise _StudentFailure(
                 f'{name}["{key}"] is not an array of numbers: got {type(grads[key]).__name__}, '
                 f"expected a float array of shape {expected_shape}.\n"
                 "Hint: each gradient is a NumPy array of the shape of its parameter."
             )
         if value.shape != expected_shape:
-            raise AssertionError(
+            raise _StudentFailure(
                 f'{name}["{key}"] has the wrong shape: got {value.shape}, expected {expected_shape}.\n'
                 f"Hint: {_shape_hint(key, value.shape, expected_shape)}"
             )
         bad = int((~_finite(value)).sum())
         if bad:
-            raise AssertionError(
+            raise _StudentFailure(
                 f'{name}["{key}"] contains values that are not finite: got {bad} nan or inf '
                 f"{'entry' if bad == 1 else 'entries'}, expected finite numbers.\n"
                 "Hint: nan and inf usually come from an overflow or a division by zero earlier in the computation."

@@ -6,6 +6,7 @@ make in backward propagation.
 """
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -482,3 +483,29 @@ def test_a_patched_numpy_is_reported_by_the_real_tamper_check(network, monkeypat
     monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
     with pytest.raises(AssertionError, match=r"^the checking code was modified: "):
         check_gradients(cost, parameters, grads)
+
+
+# ---------------------------------------------------------------- what a student sees in a notebook
+
+
+def test_a_failure_in_a_notebook_ends_at_the_test_cell():
+    """The traceback of a failed gradient check shows the test cell's line, not gradcheck.py."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    calls = {
+        "wrong values": "check_gradients(cost, parameters, {'dW': np.array([[4.0]])})",
+        "wrong shape": "check_gradients(cost, parameters, {'dW': np.zeros((1, 2))})",
+    }
+    setup = ("import numpy as np\nfrom course_utils.gradcheck import check_gradients\n"
+             "parameters = {'W': np.array([[1.0]])}\ncost = lambda p: float(np.sum(p['W'] ** 2))")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup)]
+                                        + [nbformat.v4.new_code_cell(call) for call in calls.values()])
+    folder = str(Path(course_utils.__file__).parent.parent)
+    nbclient.NotebookClient(notebook, kernel_name="python3", allow_errors=True, timeout=60,
+                            resources={"metadata": {"path": folder}}).execute()
+    for cell, (what, call) in zip(notebook.cells[1:], calls.items()):
+        error = cell.outputs[0]
+        assert (what, error["ename"]) == (what, "AssertionError")
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error["traceback"]))
+        assert "gradcheck.py" not in plain, what
+        assert call in plain and error["evalue"].startswith('grads["dW"] ')
