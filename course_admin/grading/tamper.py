@@ -9,7 +9,10 @@ It reads the syntax tree only (nothing runs) and reports, per cell:
 - ``import builtins`` (or ``__builtin__``) and any use of ``__builtins__``;
 - rebinding at the top level a built-in name (``abs = ...``) or a name the read-only
   cells import (``np = ...``), which the test cells would then use;
-- ``exec``/``eval``/``compile``/``__import__``, which hide what they do;
+- ``exec``/``eval``/``compile``/``__import__``, which hide what they do, and ``getattr``,
+  ``setattr`` or ``delattr`` with a computed name;
+- reads of what a function or a frame keeps inside (``__closure__``, ``cell_contents``,
+  ``__code__``, ``__globals__``, ``f_back``...), the way into the checks' own state;
 - modules a NumPy exercise has no use for and that reach outside the notebook
   (``ctypes``, ``sqlite3``, ``subprocess``, ``signal``...), and ``os.system``,
   ``os.kill``, ``os._exit`` and the like.
@@ -21,7 +24,7 @@ from __future__ import annotations
 import ast
 import builtins
 
-from .cells import cell_label, is_locked
+from .cells import cell_label, is_locked, python_source
 
 PROTECTED_MODULES = ("numpy", "builtins", "course_utils")
 _DEFAULT_ALIASES = {"np": "numpy", "numpy": "numpy", "builtins": "builtins",
@@ -32,18 +35,16 @@ _FOREIGN_MODULES = {"ctypes", "sqlite3", "subprocess", "socket", "signal", "mult
 _PROCESS_CALLS = {"system", "popen", "fork", "forkpty", "kill", "killpg", "_exit", "abort", "setsid",
                   "execv", "execve", "execl", "execlp", "execvp", "spawnv", "spawnl", "posix_spawn"}
 _BUILTIN_NAMES = {name for name in dir(builtins) if not name.startswith("_")}
-
-
-def _python_source(source: str) -> str:
-    """Cell source with IPython syntax (magics, ``!shell``) turned into Python."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager().transform_cell(source)
+# the insides of functions, frames and generators: nothing a NumPy exercise reads
+_INTERNALS = {"__closure__", "cell_contents", "__code__", "__globals__", "__defaults__", "__kwdefaults__",
+              "__wrapped__", "__self__", "__func__", "f_back", "f_globals", "f_locals", "f_builtins",
+              "tb_frame", "gi_frame", "cr_frame", "_getframe", "currentframe", "getclosurevars"}
+_ATTRIBUTE_CALLS = {"getattr", "setattr", "delattr"}
 
 
 def _parse(source: str):
     try:
-        return ast.parse(_python_source(source))
+        return ast.parse(python_source(source))
     except (SyntaxError, ValueError):
         return None
 
@@ -158,6 +159,11 @@ class _Scanner(ast.NodeVisitor):
             self.note("uses __builtins__")
         self.generic_visit(node)
 
+    def visit_Attribute(self, node):
+        if node.attr in _INTERNALS:
+            self.note(f"reads the inside of a function or frame ({ast.unparse(node)})")
+        self.generic_visit(node)
+
     def visit_Call(self, node):
         func = node.func
         if isinstance(func, ast.Name) and func.id in {"setattr", "delattr"} and node.args:
@@ -169,6 +175,12 @@ class _Scanner(ast.NodeVisitor):
                 self.note(f"calls {func.id} on the module {dotted}")
         if isinstance(func, ast.Name) and func.id in _OPAQUE_CALLS:
             self.note(f"calls {func.id}")
+        if isinstance(func, ast.Name) and func.id in _ATTRIBUTE_CALLS and len(node.args) >= 2:
+            name = node.args[1]
+            if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+                self.note(f"calls {func.id} with a computed name ({ast.unparse(node)})")
+            elif name.value in _INTERNALS:
+                self.note(f"reads the inside of a function or frame ({ast.unparse(node)})")
         if isinstance(func, ast.Attribute) and func.attr in _PROCESS_CALLS:
             dotted = _dotted(func, self.aliases) or ""
             if dotted in {f"os.{func.attr}", f"posix.{func.attr}"}:

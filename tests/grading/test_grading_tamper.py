@@ -45,6 +45,17 @@ from course_admin.grading.tamper import scan_notebook, scan_source
     ("import os\nos._exit(0)", "calls os._exit"),
     ("import os as o\no.system('rm -rf /')", "calls os.system"),
     ("from os import kill\nkill(1, 9)", "calls os.kill"),
+    # the one way past the checks' seals: the state a function keeps in its closure
+    ("checks.check_array.__closure__[0].cell_contents = print",
+     "reads the inside of a function or frame (checks.check_array.__closure__)"),
+    ("cells = getattr(checks.check_array, '__closure__')",
+     "reads the inside of a function or frame (getattr(checks.check_array, '__closure__'))"),
+    ("name = '__clo' + 'sure__'\ncells = getattr(checks.check_array, name)",
+     "calls getattr with a computed name (getattr(checks.check_array, name))"),
+    ("import sys\nsys._getframe(1).f_globals['expected'] = 0", "reads the inside of a function or frame (sys._getframe)"),
+    ("import inspect\ninspect.currentframe().f_back.f_locals",
+     "reads the inside of a function or frame (inspect.currentframe().f_back)"),
+    ("def forward(X):\n    forward.__code__ = other.__code__", "reads the inside of a function or frame (forward.__code__)"),
 ])
 def test_flagged(source, finding):
     assert finding in scan_source(source)
@@ -61,6 +72,7 @@ def test_flagged(source, finding):
     "this is not python (",
     "import os\nos.path.join('a', 'b')\nfiles = os.listdir('.')",
     "def system(x):\n    return x\nsystem(3)",
+    "value = getattr(parameters, 'get')('W1')\nsetattr(model, 'W1', value)",
 ])
 def test_ordinary_code_is_not_flagged(source):
     assert scan_source(source) == []
