@@ -27,6 +27,10 @@ def _m(function, key, summary, old, new, expect, visible=True):
     return Mistake(f"{function}-{key}", function, summary, old, new, expect, visible)
 
 
+# the line of activation_derivative that refuses a name it does not know
+_UNKNOWN_ACTIVATION = ("raise ValueError(f\"unknown activation {name!r}: "
+                       "expected 'sigmoid', 'tanh', 'relu' or 'leaky_relu'\")")
+
 CATALOG = [
     # accuracy
     _m("accuracy", "fraction", "a fraction instead of a percentage",
@@ -171,6 +175,8 @@ CATALOG = [
        "return np.maximum(0, z)", "return np.abs(z)", "relu("),
     _m("relu", "max-reduction", "np.max (a reduction) instead of np.maximum",
        "return np.maximum(0, z)", "return np.max(z, 0)", "wrong shape"),
+    _m("relu", "mask", "the mask z > 0 (booleans) instead of the values",
+       "return np.maximum(0, z)", "return z > 0", "relu(z) has the wrong dtype"),
     # leaky_relu
     _m("leaky_relu", "ignores-slope", "the default slope whatever slope is",
        "slope * z)", "0.01 * z)", "slope=0.2"),
@@ -178,6 +184,11 @@ CATALOG = [
        "np.where(z > 0, z, slope * z)", "np.maximum(0, z)", "leaky_relu("),
     _m("leaky_relu", "swapped", "the slope applied to the positive side",
        "np.where(z > 0, z, slope * z)", "np.where(z > 0, slope * z, z)", "leaky_relu("),
+    _m("leaky_relu", "in-place", "the negative entries of z multiplied by the slope in place",
+       "return np.where(z > 0, z, slope * z)", "z[z <= 0] *= slope\n    return z", "modified"),
+    _m("leaky_relu", "constant-leak", "the slope itself instead of slope * z on the negative side",
+       "np.where(z > 0, z, slope * z)", "np.where(z > 0, z, slope)",
+       "known mistake: the slope itself instead of slope * z on the negative side"),
     # activation_derivative
     _m("activation_derivative", "tanh-no-square", "1 - tanh(Z) as the derivative of tanh",
        "return 1 - np.tanh(Z) ** 2", "return 1 - np.tanh(Z)", "activation_derivative('tanh', Z)"),
@@ -188,26 +199,47 @@ CATALOG = [
     _m("activation_derivative", "relu-at-zero", "slope 1 for ReLU at Z = 0",
        "(Z > 0).astype(float)", "(Z >= 0).astype(float)", "at Z = 0"),
     _m("activation_derivative", "no-error", "None for an unknown name instead of a ValueError",
-       "raise ValueError(f\"unknown activation {name!r}: expected 'sigmoid', 'tanh', 'relu' or 'leaky_relu'\")",
+       _UNKNOWN_ACTIVATION,
        "return None", "raised no error"),
+    _m("activation_derivative", "tanh-of-z", "1 - Z**2 instead of 1 - tanh(Z)**2",
+       "return 1 - np.tanh(Z) ** 2", "return 1 - Z ** 2", "known mistake: 1 - Z**2 instead of 1 - tanh(Z)**2"),
+    _m("activation_derivative", "sigmoid-itself", "the sigmoid itself as its derivative",
+       "return s * (1 - s)", "return s", "activation_derivative('sigmoid', Z) has wrong values"),
+    _m("activation_derivative", "leaky-as-relu", "the ReLU slope 0 on the negative side of the leaky ReLU",
+       "np.where(Z > 0, 1.0, 0.01)", "(Z > 0).astype(float)", "activation_derivative('leaky_relu', Z) has wrong"),
+    _m("activation_derivative", "leaky-at-zero", "slope 1 for the leaky ReLU at Z = 0",
+       "np.where(Z > 0, 1.0, 0.01)", "np.where(Z >= 0, 1.0, 0.01)", "activation_derivative('leaky_relu', Z) at Z = 0"),
+    _m("activation_derivative", "wrong-error", "a KeyError instead of a ValueError for an unknown name",
+       'raise ValueError(f"unknown activation', 'raise KeyError(f"unknown activation', "raised the wrong error"),
+    _m("activation_derivative", "unnamed-error", "a ValueError whose message does not name the activation",
+       _UNKNOWN_ACTIVATION,
+       'raise ValueError("unknown activation")', "does not name the activation"),
     # initialize_parameters_scaled
     _m("initialize_parameters_scaled", "hidden-layer-only", "the scale applied to W1 only, W2 left at 0.01",
        "W2 = rng.randn(n_y, n_h) * scale", "W2 = rng.randn(n_y, n_h) * 0.01", "W2"),
     _m("initialize_parameters_scaled", "variance", "the square root of the scale, as if it were a variance",
        "W1 = rng.randn(n_h, n_x) * scale", "W1 = rng.randn(n_h, n_x) * np.sqrt(scale)", "W1"),
     _m("initialize_parameters_scaled", "global-seed", "seeding and drawing from the global random state",
-       "rng = np.random.RandomState(seed)", "np.random.seed(seed)\n    rng = np.random", "global random state", visible=False),
+       "rng = np.random.RandomState(seed)", "np.random.seed(seed)\n    rng = np.random", "global random state"),
     _m("initialize_parameters_scaled", "random-bias", "b1 drawn at random like the weights",
        '"b1": np.zeros((n_h, 1))', '"b1": rng.randn(n_h, 1) * scale', "b1"),
+    _m("initialize_parameters_scaled", "ignores-seed", "the seed argument ignored",
+       "np.random.RandomState(seed)", "np.random.RandomState(2)", "seed=0"),
+    _m("initialize_parameters_scaled", "fixed-scale", "W1 drawn with the factor 0.01 whatever the scale",
+       "W1 = rng.randn(n_h, n_x) * scale", "W1 = rng.randn(n_h, n_x) * 0.01",
+       "known mistake: W1 drawn with the factor 0.01 whatever the scale"),
     # saturation_fraction
     _m("saturation_fraction", "count", "the number of saturated entries instead of their fraction",
        "np.mean(np.abs(A1) > threshold)", "np.sum(np.abs(A1) > threshold)", "saturation_fraction("),
     _m("saturation_fraction", "no-abs", "only the positive side counted",
        "np.abs(A1) > threshold", "A1 > threshold", "saturation_fraction("),
     _m("saturation_fraction", "not-strict", "entries equal to the threshold counted",
-       "np.abs(A1) > threshold", "np.abs(A1) >= threshold", "saturation_fraction(A1) for A1 = [", visible=False),
+       "np.abs(A1) > threshold", "np.abs(A1) >= threshold", "saturation_fraction(A1) for A1 = ["),
     _m("saturation_fraction", "fixed-threshold", "0.99 whatever the threshold is",
        "np.abs(A1) > threshold", "np.abs(A1) > 0.99", "threshold="),
+    _m("saturation_fraction", "numpy-scalar", "the NumPy scalar of np.mean instead of a Python float",
+       "return float(np.mean(np.abs(A1) > threshold))", "return np.mean(np.abs(A1) > threshold)",
+       "saturation_fraction(A1) has the wrong type"),
     # initialize_velocity
     _m("initialize_velocity", "parameter-keys", "the velocity keyed W1, b1, ... instead of dW1, db1, ...",
        '{"d" + name: ', "{name: ", "initialize_velocity(parameters)"),
@@ -229,6 +261,12 @@ CATALOG = [
        'for key in ("dW1", "db1", "dW2", "db2"):\n'
        '        velocity[key] = beta * velocity[key] + (1 - beta) * grads[key]\n'
        '    new_velocity = velocity', "modified"),
+    _m("update_parameters_momentum", "ignores-rate", "the default learning rate whatever learning_rate is",
+       'learning_rate * new_velocity["d" + name]', '1.2 * new_velocity["d" + name]',
+       "with beta=0.0, learning_rate=0.5"),
+    _m("update_parameters_momentum", "ignores-beta", "the default beta 0.9 whatever beta is",
+       "beta * velocity[key] + (1 - beta) * grads[key]", "0.9 * velocity[key] + 0.1 * grads[key]",
+       'new_velocity["dW1"] with beta=0.0'),
     # softmax
     _m("softmax", "no-shift", "the exponentials taken without subtracting the column maximum",
        "shifted = Z - np.max(Z, axis=0, keepdims=True)", "shifted = Z", "softmax(Z + 1000)"),
@@ -236,7 +274,7 @@ CATALOG = [
        "np.sum(exponentials, axis=0, keepdims=True)", "np.sum(exponentials, axis=1, keepdims=True)", "softmax(Z)"),
     _m("softmax", "in-place", "the column maximum subtracted from Z in place",
        "shifted = Z - np.max(Z, axis=0, keepdims=True)", "Z -= np.max(Z, axis=0, keepdims=True)\n    shifted = Z",
-       "modified", visible=False),
+       "modified"),
     # softmax_forward
     _m("softmax_forward", "sigmoid-output", "a sigmoid at the output instead of the softmax",
        "A2 = softmax(Z2)", "A2 = 1 / (1 + np.exp(-Z2))", 'cache["A2"]'),
@@ -254,6 +292,10 @@ CATALOG = [
        'np.sum(parameters["W2"] ** 2)',
        'np.sum(parameters["W2"] ** 2) + np.sum(parameters["b1"] ** 2) + np.sum(parameters["b2"] ** 2)',
        "biases"),
+    _m("softmax_cost", "numpy-scalar", "the NumPy scalar of np.sum instead of a Python float",
+       "return float(cross_entropy + lambd / (2 * m) * squared_weights)",
+       "return cross_entropy + lambd / (2 * m) * squared_weights",
+       "softmax_cost(A2, Y_onehot, parameters, lambd) has the wrong type"),
     # softmax_backward
     _m("softmax_backward", "no-penalty", "dW2 without the gradient of the penalty",
        "dW2 = dZ2 @ A1.T / m + lambd / m * W2", "dW2 = dZ2 @ A1.T / m", 'grads["dW2"]'),
@@ -261,6 +303,10 @@ CATALOG = [
        "lambd / m * W1", "lambd * W1", 'grads["dW1"]'),
     _m("softmax_backward", "sign", "Y_onehot - A2 instead of A2 - Y_onehot",
        "dZ2 = A2 - Y_onehot", "dZ2 = Y_onehot - A2", 'grads["dW2"]'),
+    _m("softmax_backward", "penalised-bias", "the bias b2 penalised like the weights",
+       "db2 = np.sum(dZ2, axis=1, keepdims=True) / m",
+       'db2 = np.sum(dZ2, axis=1, keepdims=True) / m + lambd / m * parameters["b2"]',
+       "known mistake: the bias b2 penalised like the weights"),
     # train_and_score
     _m("train_and_score", "ignores-iterations", "always 5000 iterations",
        "num_iterations=num_iterations", "num_iterations=5000", "train_and_score("),
@@ -270,6 +316,11 @@ CATALOG = [
     _m("train_and_score", "order", "the accuracy and the parameters returned in the wrong order",
        "return parameters, accuracy(predict(parameters, X), Y)",
        "return accuracy(predict(parameters, X), Y), parameters", "train_and_score("),
+    _m("train_and_score", "ignores-rate", "the learning rate not passed on to nn_model",
+       ", learning_rate=learning_rate)", ")", "train_and_score(X, Y, 3, 2, 0.0)[0]"),
+    _m("train_and_score", "fixed-hidden-size", "four hidden units whatever n_h is",
+       "nn_model(X, Y, n_h,", "nn_model(X, Y, 4,",
+       'train_and_score(X, Y, 3, 200)[0]["W1"] has the wrong shape'),
     # train_test_sweep
     _m("train_test_sweep", "test-on-training", "the test accuracy measured on the training set",
        "test_accuracy = accuracy(predict(parameters, X_test), Y_test)",
@@ -278,6 +329,11 @@ CATALOG = [
        "nn_model(X_train, Y_train, n_h,", "nn_model(X_test, Y_test, n_h,", "the training accuracy"),
     _m("train_test_sweep", "list-pair", "each pair of accuracies stored as a list",
        "results[n_h] = (train_accuracy, test_accuracy)", "results[n_h] = [train_accuracy, test_accuracy]", "tuple"),
+    _m("train_test_sweep", "swapped-pair", "the test accuracy first and the training accuracy second",
+       "results[n_h] = (train_accuracy, test_accuracy)", "results[n_h] = (test_accuracy, train_accuracy)",
+       "known mistake: the test accuracy first and the training accuracy second"),
+    _m("train_test_sweep", "ignores-iterations", "always 5000 iterations",
+       "num_iterations=num_iterations", "num_iterations=5000", "known mistake: always 5000 iterations"),
 ]
 
 
