@@ -21,7 +21,10 @@ cells are transformed, run or reported. Before any cell runs, the launcher notes
 interpreter's machinery: the shell's input and AST transformers, its run path (the
 methods from ``run_cell`` down to ``run_code``), its compiler, traceback formatters,
 display hook and publisher, event callbacks, the kernel's execute handlers and session,
-and ``sys``'s trace, profile, exception and display hooks and streams. An audit hook,
+and ``sys``'s trace, profile, exception and display hooks and streams, and the checking
+code the test cells call (every ``course_utils`` module imported by then: its namespace, and
+each of its functions' code, defaults and closure variables, the state a submission could
+reach past the checks' own seals through ``__closure__``). An audit hook,
 which Python offers no way to remove, then compares the machinery with that note each
 time a cell's code starts (the ``exec`` audit event) and writes what differs, signed with
 a key read from the grader before any submitted code ran, to a socket the grader reads.
@@ -133,15 +136,17 @@ def _objects(shell, kernel, shell_values, kernel_values):
             "stdout": sys.stdout, "stderr": sys.stderr}
 
 
-def _machinery(shell, kernel, types, allowed=frozenset()):
+def _machinery(shell, kernel, types, allowed=frozenset(), checking=()):
     """label -> object (or tuple of objects) a cell's run goes through, read by identity, calling nothing.
 
     ``types`` maps the labels of the watched objects to their classes when the kernel
     started: an object whose class changed since is reported as such and not read.
+    ``checking``: the modules of the checking code when the kernel started (see :func:`_checking_code`).
     """
     import threading
 
     watched = {"shell.__class__": type(shell), "kernel.__class__": type(kernel)}
+    _checking_code(checking, watched)
     if type(shell) is not types.get("shell", type(shell)) or type(kernel) is not types.get("kernel", type(kernel)):
         return watched  # their attributes are not read: a class of the submission's could run code here
     shell_values, kernel_values = _values(shell, kernel)
@@ -185,6 +190,76 @@ def _machinery(shell, kernel, types, allowed=frozenset()):
     return watched
 
 
+_FUNCTION = type(_own)
+_CHECKING_PACKAGE = "course_utils"
+
+
+def _checking_modules():
+    """``(name, module, namespace)`` of every module of the checking code imported so far."""
+    return tuple((name, module, _own(module)) for name, module in list(sys.modules.items())
+                 if type(name) is str and name.startswith(_CHECKING_PACKAGE + ".") and module is not None)
+
+
+def _str_keyed(namespace):
+    """A copy of `namespace` with its string keys only (a key of the submission's could run code when compared)."""
+    return {key: value for key, value in list(namespace.items()) if type(key) is str}
+
+
+def _checking_code(modules, watched):
+    """Add to `watched` what the checking code is made of, read by identity.
+
+    Every name of each module's namespace; then, for each function reached from there (the
+    methods of its classes and the functions held in closures included), its code, defaults,
+    keyword defaults and the contents of each closure variable.
+    """
+    functions, seen = [], set()
+
+    def reach(value, label):
+        if type(value) is _FUNCTION and id(value) not in seen:
+            seen.add(id(value))
+            functions.append((label, value))
+        elif type(value) is type and id(value) not in seen and _is_checking_class(value):
+            seen.add(id(value))
+            for key, item in _str_keyed(_own_type_dict(value)).items():
+                watched[f"{label}.{key}"] = item
+                reach(item, f"{label}.{key}")
+
+    for name, module, namespace in modules:
+        watched[f"sys.modules[{name!r}]"] = sys.modules.get(name)
+        watched[f"{name}.__class__"] = type(module)
+        for key, value in _str_keyed(namespace).items():
+            if key != "__warningregistry__":
+                watched[f"{name}.{key}"] = value
+                reach(value, f"{name}.{key}")
+    while functions:
+        label, function = functions.pop()
+        watched[label + ".__code__"] = function.__code__
+        watched[label + ".__defaults__"] = function.__defaults__
+        watched[label + ".__kwdefaults__"] = function.__kwdefaults__
+        for index, cell in enumerate(function.__closure__ or ()):
+            try:
+                contents = cell.cell_contents
+            except ValueError:  # not yet assigned
+                contents = None
+            watched[f"{label} closure variable {index}"] = contents
+            reach(contents, f"{label} closure variable {index}")
+            if type(contents) in (list, tuple):  # the checks keep their tamper check in a list
+                watched[f"{label} closure variable {index}[:]"] = tuple(contents)
+                for position, item in enumerate(contents):
+                    reach(item, f"{label} closure variable {index}[{position}]")
+
+
+def _own_type_dict(cls):
+    """A plain class's own namespace (``type(cls) is type``: no metaclass of the submission's runs)."""
+    return type.__dict__["__dict__"].__get__(cls)
+
+
+def _is_checking_class(cls):
+    """Whether a plain class was written in the checking code (its own ``__module__`` entry says so)."""
+    module = _own_type_dict(cls).get("__module__")
+    return type(module) is str and (module + ".").startswith(_CHECKING_PACKAGE + ".")
+
+
 def _types(shell, kernel):
     """label -> class of every object :func:`_machinery` watches."""
     return {label: type(obj) for label, obj in _objects(shell, kernel, *_values(shell, kernel)).items()}
@@ -199,6 +274,7 @@ def _start_monitor(fd, shell, kernel):
     blake2b, write, machinery = hashlib.blake2b, os.write, _machinery
     types = {}
     pristine = {}
+    checking = []  # the checking code's modules, fixed when the first cell starts
     kept_alive, allowed = _package_functions()
     # the folder IPython's compiler names cells after: only their code starting is reported
     cells = os.path.dirname(shell.compile.get_code_name("", "", 0)) + os.sep
@@ -212,7 +288,7 @@ def _start_monitor(fd, shell, kernel):
         return a is b
 
     def differences():
-        now = machinery(shell, kernel, types, allowed)
+        now = machinery(shell, kernel, types, allowed, checking)
         changed = [name for name in pristine if name not in now or not same(now[name], pristine[name])]
         changed += [name for name in now if name not in pristine]
         return sorted(changed)
@@ -246,7 +322,8 @@ def _start_monitor(fd, shell, kernel):
         try:
             if not pristine:  # the first cell's code is about to run: nothing submitted has run yet
                 types.update(_types(shell, kernel))
-                pristine.update(machinery(shell, kernel, types, allowed))
+                checking.extend(_checking_modules())
+                pristine.update(machinery(shell, kernel, types, allowed, checking))
             state["file"] = filename
             report(filename)
         finally:

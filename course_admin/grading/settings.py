@@ -67,7 +67,7 @@ class GradingSettings:
     max_output_lines: int | None = None
     iopub_timeout: int = 5
     student_pattern: str = r"^(?P<student>[^_]+)_"
-    preload: tuple[str, ...] = ("course_utils",)
+    preload: tuple[str, ...] = ("course_utils", "course_utils.checks", "course_utils.gradcheck")
     fork_kernels: bool = True
     warm_imports: tuple[str, ...] = (
         "course_utils.cases", "course_utils.checks", "course_utils.datasets", "course_utils.gradcheck",

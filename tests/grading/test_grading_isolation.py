@@ -18,7 +18,7 @@ import pytest
 
 import grading_toy as toy
 import kernel_cells
-from course_admin.grading import forkserver, sandbox
+from course_admin.grading import GradingSettings, forkserver, sandbox
 from course_admin.grading.kernel_spec import KERNEL_NAME, write_kernel_spec
 
 AVAILABILITY = sandbox.check()
@@ -31,8 +31,8 @@ def kernel_specs(tmp_path_factory):
     specs = {}
     for name, sandboxed in (("confined", True), ("open", False)):
         root = tmp_path_factory.mktemp(f"jupyter_{name}")
-        spec_dir = write_kernel_spec(root, sandbox.KernelLimits(memory=3 * 2**30, processes=64), ("course_utils",),
-                                     sandboxed=sandboxed)
+        spec_dir = write_kernel_spec(root, sandbox.KernelLimits(memory=3 * 2**30, processes=64),
+                                     GradingSettings().preload, sandboxed=sandboxed)
         specs[name] = (root, json.loads((spec_dir / "kernel.json").read_text()))
     return specs
 
@@ -311,6 +311,45 @@ def test_an_input_transformer_hides_a_failing_test_and_the_monitor_reports_it(un
         manager.shutdown_kernel(now=True)
     assert statuses == ["ok", "ok", "ok"]  # without the monitor, the failing test would pass
     assert changed[:2] == [[], []] and "input_transformer_manager.cleanup_transforms[:]" in changed[2]
+    assert monitor.broken is None
+
+
+# past the checks' own seals: the tamper check they all call is kept in a closure variable's list,
+# so emptying it and swapping a helper's code makes a wrong answer pass every check
+KILL_SWITCH = """
+from course_utils import checks as _c
+_cells = {id(cell): cell for cell in _c.check_array.__closure__}
+for _cell in _cells.values():
+    if type(_cell.cell_contents) is list:
+        _cell.cell_contents[:] = [lambda: None] * len(_cell.cell_contents)
+    elif type(_cell.cell_contents) is type(_c.assert_intact) and _cell.cell_contents.__name__ == "check_array":
+        _cell.cell_contents.__code__ = (lambda *args, **kwargs: None).__code__
+"""
+
+
+def test_rewiring_the_checks_through_a_closure_passes_a_wrong_answer_and_the_monitor_reports_it(unconfined, secret):
+    """The attack defeats the checks' seals inside the interpreter; the launcher's watch of the checking code sees it."""
+    from jupyter_client.manager import KernelManager
+
+    _, folder = secret
+    manager = KernelManager(kernel_name=KERNEL_NAME)
+    manager.start_kernel(cwd=str(folder))
+    client = manager.client()
+    client.start_channels()
+    wrong = "import numpy as np\nchecks.assert_intact()\nchecks.check_array(np.zeros(3), np.ones(3), name='A2')"
+    try:
+        client.wait_for_ready(timeout=60)
+        monitor = manager.provisioner.monitor
+        statuses, changed = [], []
+        for code in ("from course_utils import checks", wrong, KILL_SWITCH, wrong):
+            statuses.append(client.execute_interactive(code, timeout=30)["content"]["status"])
+            changed.append([name for report in monitor.drain() for name in report.changed])
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert statuses == ["ok", "error", "ok", "ok"]  # without the monitor, the wrong answer passes the second time
+    assert changed[:3] == [[], [], []]
+    assert any("check_array" in name and "closure variable" in name for name in changed[3]), changed[3]
     assert monitor.broken is None
 
 
