@@ -503,3 +503,30 @@ def test_a_hand_grade_shows_in_the_regenerated_summary(maths_class):
     assert page.select_one("#feedback-summary h2").get_text() == "01_squares: 4.5 / 5 points"
     assert summary_table(page)[-1] == ["explain_square written answer", "1.5 / 2", "graded by your instructor"]
     assert page.select_one("#feedback-summary .feedback-note") is None
+
+
+def test_the_page_is_the_document_nbconverts_html_exporter_makes_with_every_image_described():
+    """The exporter skips nbconvert's second parse of the page (most of its time) and loses nothing by it."""
+    import nbgrader
+    from nbconvert.exporters import HTMLExporter
+    from traitlets.config import Config
+
+    from course_admin.grading.feedback_page import FeedbackExporter
+
+    templates = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
+    config = Config()
+    config.HTMLExporter.template_name = "feedback"
+    config.HTMLExporter.extra_template_basedirs = [str(templates / "templates")]
+    config.HTMLExporter.extra_template_paths = [str(templates / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
+    figure = new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+    described = new_output("display_data", data={"text/html": '<img src="x.png" alt="the flower">'})
+    nb = new_notebook(cells=[new_markdown_cell("# The cost\n\n$J = 1$"),
+                             graded_cell("print(1 > 0)", "cost_values", 1.0, 1.0, outputs=[figure, described],
+                                         count=1)])
+    exporter = FeedbackExporter(config=config)
+    page, _ = exporter.from_notebook_node(nb)
+    theirs, _ = HTMLExporter.from_notebook_node(FeedbackExporter(config=config), nb)
+    assert str(bs4.BeautifulSoup(page, "html.parser")) == theirs
+    images = bs4.BeautifulSoup(page, "html.parser").select("img")
+    assert [image.get("alt") for image in images] == ["No description has been provided for this image",
+                                                      "the flower"]
