@@ -165,6 +165,18 @@ async def _run_quietly(raw_cell, *args, **kwargs):
 _shell.run_cell_async = _run_quietly
 '''
 
+# past the checks' own seals: the tamper check they all call is kept in a closure variable's list;
+# emptying it and swapping the code of the helpers' inner checks makes a wrong answer pass them all
+REWIRE_CHECKS = '''
+from course_utils import checks as _c
+for _helper in [getattr(_c, _n) for _n in dir(_c) if _n.startswith("check_")]:
+    for _cell in _helper.__closure__ or ():
+        if type(_cell.cell_contents) is list:
+            _cell.cell_contents[:] = [lambda: None] * len(_cell.cell_contents)
+        elif type(_cell.cell_contents) is type(_helper) and _cell.cell_contents.__name__ == _helper.__name__:
+            _cell.cell_contents.__code__ = (lambda *args, **kwargs: None).__code__
+'''
+
 
 def demo_students(attacks: bool = True) -> list[DemoStudent]:
     """The demonstration class, in the order its table is printed.
@@ -250,6 +262,9 @@ def demo_students(attacks: bool = True) -> list[DemoStudent]:
         DemoStudent(Variant("attack-run-path", "a wrong accuracy and the shell's run_cell_async replaced",
                             answers={"accuracy": lambda s: _replace_answer("    return 100.0\n")(s) + SKIP_CELLS}),
                     some("accuracy")),
+        DemoStudent(Variant("attack-checks-closure", "a wrong compute_cost and the checks rewired through __closure__",
+                            answers={"compute_cost": lambda s: _replace_answer(WRONG_COST)(s) + REWIRE_CHECKS}),
+                    some("compute_cost")),
     ]
 
 

@@ -243,7 +243,9 @@ def _checking_code(modules, watched):
                 contents = None
             watched[f"{label} closure variable {index}"] = contents
             reach(contents, f"{label} closure variable {index}")
-            if type(contents) in (list, tuple):  # the checks keep their tamper check in a list
+            # a list of functions is where the checks keep their tamper check (their snapshots, lists
+            # of data, grow as numpy.testing is first captured: only the list's identity is watched)
+            if type(contents) in (list, tuple) and all(callable(item) for item in contents):
                 watched[f"{label} closure variable {index}[:]"] = tuple(contents)
                 for position, item in enumerate(contents):
                     reach(item, f"{label} closure variable {index}[{position}]")
