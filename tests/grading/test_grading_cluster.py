@@ -38,7 +38,7 @@ from course_admin.grading.sandbox import IsolationUnavailable
 from services import dask_cluster, postgres_server, wait_until
 
 
-#: a part of the toy class (the whole class is graded on a cluster by tests/test_pipeline.py's demonstration class)
+#: a part of the toy class (one of each kind of demonstration student is graded on a cluster by tests/test_pipeline.py)
 SOME = ("alice", "blank", "deleter", "exiter", "renamer", "hardcoder")
 
 
