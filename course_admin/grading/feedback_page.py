@@ -38,7 +38,8 @@ _MESSAGE_CHARS = 240
 #: an ``<img`` tag without an alt text (base64 data holds no ``>``)
 _IMAGE_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)")
 _NO_IMAGE_DESCRIPTION = "No description has been provided for this image"
-_DOCSTRING = re.compile(r'\A\s*(?:[rRuU]?)("""|\'\'\'|"|\')\s*(.*?)\s*(?:\1|$)', re.MULTILINE)
+_DOCSTRING = re.compile(r'\A\s*(?:[rRuU]?)(?:("""|\'\'\')(.*?)(?:\1|\Z)|("|\')([^\n]*?)(?:\3|$))',
+                        re.DOTALL | re.MULTILINE)
 
 
 class GetGradesWithStatus(GetGrades):
@@ -111,9 +112,19 @@ def failure_message(cell) -> str:
 
 
 def docstring_title(source: str) -> str:
-    """The first line of the docstring a test cell opens with (its visible part), or ``""``."""
+    r"""The first paragraph of the docstring a test cell opens with, on one line, or ``""``.
+
+    >>> docstring_title("'''softmax: columns sum to 1, and shifted scores give the same\n"
+    ...                 "probabilities.'''\nchecks.check_array(...)")
+    'softmax: columns sum to 1, and shifted scores give the same probabilities.'
+    >>> docstring_title("'sigmoid values'\nassert sigmoid(0) == 0.5")
+    'sigmoid values'
+    """
     match = _DOCSTRING.match(source)
-    return match.group(2).strip() if match else ""
+    if not match:
+        return ""
+    text = match.group(2) if match.group(1) else match.group(4)
+    return " ".join(text.strip().split("\n\n")[0].split())
 
 
 def summary_rows(nb, grade_status: dict[str, str]) -> list[SummaryRow]:

@@ -530,3 +530,16 @@ def test_the_page_is_the_document_nbconverts_html_exporter_makes_with_every_imag
     images = bs4.BeautifulSoup(page, "html.parser").select("img")
     assert [image.get("alt") for image in images] == ["No description has been provided for this image",
                                                       "the flower"]
+
+
+@pytest.mark.parametrize("source, title", [
+    ('"""softmax: columns sum to 1, and shifted scores give the same\nprobabilities."""\nchecks.f()',
+     "softmax: columns sum to 1, and shifted scores give the same probabilities."),
+    ('"""nn_model: the cost list.\n\nMore on the run."""\nx = 1', "nn_model: the cost list."),
+    ("'sigmoid values'\nassert sigmoid(0) == 0.5", "sigmoid values"),
+    ("assert sigmoid(0) == 0.5", ""),
+])
+def test_the_summary_names_a_cell_by_its_whole_first_docstring_paragraph(source, title):
+    from course_admin.grading.feedback_page import docstring_title
+
+    assert docstring_title(source) == title
