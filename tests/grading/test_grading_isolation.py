@@ -291,11 +291,11 @@ def test_the_report_says_whether_grading_was_isolated(graded_class):
     assert report.isolation in report.table()
 
 
-def test_an_input_transformer_hides_a_failing_test_and_the_monitor_reports_it(unconfined, secret):
-    """The attack works on the interpreter (the failing assert passes); the signed report names the change."""
+def run_watched(folder: Path, *cells: str) -> tuple[list[str], list[list[str]], object]:
+    """Run ``cells`` in an unconfined grading kernel: each cell's status, what the monitor saw change
+    while it ran, and the monitor."""
     from jupyter_client.manager import KernelManager
 
-    _, folder = secret
     manager = KernelManager(kernel_name=KERNEL_NAME)
     manager.start_kernel(cwd=str(folder))
     client = manager.client()
@@ -304,12 +304,18 @@ def test_an_input_transformer_hides_a_failing_test_and_the_monitor_reports_it(un
         client.wait_for_ready(timeout=60)
         monitor = manager.provisioner.monitor
         statuses, changed = [], []
-        for code in ("x = 1", toy.HIDE_ASSERTS, "assert False, 'caught'"):
+        for code in cells:
             statuses.append(client.execute_interactive(code, timeout=30)["content"]["status"])
             changed.append([name for report in monitor.drain() for name in report.changed])
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+    return statuses, changed, monitor
+
+
+def test_an_input_transformer_hides_a_failing_test_and_the_monitor_reports_it(unconfined, secret):
+    """The attack works on the interpreter (the failing assert passes); the signed report names the change."""
+    statuses, changed, monitor = run_watched(secret[1], "x = 1", toy.HIDE_ASSERTS, "assert False, 'caught'")
     assert statuses == ["ok", "ok", "ok"]  # without the monitor, the failing test would pass
     assert changed[:2] == [[], []] and "input_transformer_manager.cleanup_transforms[:]" in changed[2]
     assert monitor.broken is None
@@ -317,24 +323,9 @@ def test_an_input_transformer_hides_a_failing_test_and_the_monitor_reports_it(un
 
 def test_rewiring_the_checks_through_a_closure_passes_a_wrong_answer_and_the_monitor_reports_it(unconfined, secret):
     """The attack defeats the checks' seals inside the interpreter; the launcher's watch of the checking code sees it."""
-    from jupyter_client.manager import KernelManager
-
-    _, folder = secret
-    manager = KernelManager(kernel_name=KERNEL_NAME)
-    manager.start_kernel(cwd=str(folder))
-    client = manager.client()
-    client.start_channels()
     wrong = "import numpy as np\nchecks.assert_intact()\nchecks.check_array(np.zeros(3), np.ones(3), name='A2')"
-    try:
-        client.wait_for_ready(timeout=60)
-        monitor = manager.provisioner.monitor
-        statuses, changed = [], []
-        for code in ("from course_utils import checks", wrong, REWIRE_CHECKS, wrong):
-            statuses.append(client.execute_interactive(code, timeout=30)["content"]["status"])
-            changed.append([name for report in monitor.drain() for name in report.changed])
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
+    statuses, changed, monitor = run_watched(secret[1], "from course_utils import checks", wrong, REWIRE_CHECKS,
+                                             wrong)
     assert statuses == ["ok", "error", "ok", "ok"]  # without the monitor, the wrong answer passes the second time
     assert changed[:3] == [[], [], []]
     assert any("check_array" in name and "closure variable" in name for name in changed[3]), changed[3]
