@@ -15,6 +15,7 @@ from typing import Callable
 
 import nbformat
 
+from course_admin.grading.solution_source import write_in_notebook
 from course_utils.layout import ASSIGNMENT, NOTEBOOK_OF, NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,13 +91,16 @@ def build_notebooks(variant: Variant, answers: dict[str, str] | None = None,
     """The notebooks of ``variant``'s submission, keyed by file name.
 
     They start from the release in ``release_dir`` (default: the committed ``notebooks/``).
-    With ``with_hidden_tests`` the test cells are the instructor's, as the autograder runs
-    them (the submission is then for executing, not for handing in).
+    With ``with_hidden_tests`` the test cells are the instructor's as the autograder runs
+    them, the course's solutions written in (the submission is then for executing, not for
+    handing in).
     """
     answers = solution_sources() if answers is None else answers
     notebooks = {}
     for name in NOTEBOOKS:
         nb = nbformat.read((SOURCE_DIR if with_hidden_tests else Path(release_dir)) / name, as_version=4)
+        if with_hidden_tests:
+            write_in_notebook(nb, SOURCE_DIR, name)
         for cell in nb.cells:
             gid = grade_id(cell)
             if variant.blank or not cell.metadata.get("nbgrader", {}).get("solution"):

@@ -2,8 +2,8 @@
 
 Student code runs in the kernel before the test cells. When ``checks`` is imported, `_seal`
 captures, for every module of the checking code (``checks``, ``_messages``, ``_integrity``,
-``_originals``): its namespace, the code, defaults and closures of its functions, the attributes
-of its classes, its ``sys.modules`` entry and its package attribute; and the watched builtins
+``_stand_ins``, ``_originals``): its namespace, the code, defaults and closures of its functions,
+the attributes of its classes, its ``sys.modules`` entry and its package attribute; and the watched builtins
 and numpy functions, each checked to be genuine when captured. The check it returns compares
 all of them by identity with those snapshots; any difference raises
 ``the checking code was modified: ...``.
@@ -25,7 +25,7 @@ from ._originals import (
 _WATCHED_BUILTINS = (
     "AssertionError", "AttributeError", "Exception", "KeyError", "LookupError", "TypeError",
     "ValueError", "__import__", "abs", "all", "any", "bool", "callable", "dict", "divmod",
-    "enumerate", "float", "frozenset", "getattr", "hasattr", "id", "int", "isinstance",
+    "enumerate", "exec", "float", "frozenset", "getattr", "hasattr", "id", "int", "isinstance",
     "issubclass", "iter", "len", "list", "map", "max", "min", "next", "object", "range",
     "repr", "reversed", "round", "set", "sorted", "str", "sum", "tuple", "type", "zip",
 )

@@ -1,6 +1,6 @@
 """The builtins and NumPy objects the checking code uses, taken once when it is first imported.
 
-``checks``, ``_messages`` and ``_integrity`` call only these references, never a builtin or a
+``checks``, ``_messages``, ``_integrity`` and ``_stand_ins`` call only these references, never a builtin or a
 numpy attribute looked up when they run (tests/test_checks.py verifies this on the bytecode), so
 that patching ``builtins`` or ``numpy`` later cannot change what a check computes. ``_integrity``
 verifies, when the checks are sealed, that each of them is genuine.
@@ -20,11 +20,13 @@ _abs, _all, _any, _bool, _dict, _divmod, _enumerate = abs, all, any, bool, dict,
 _float, _getattr, _id, _int, _issubclass, _len, _list = float, getattr, id, int, issubclass, len, list
 _frozenset, _map, _repr, _reversed, _set, _str = frozenset, map, repr, reversed, set, str
 _tuple, _type, _zip = tuple, type, zip
+_callable, _exec = callable, exec
 
 _dict_keys, _dict_items, _dict_getitem = dict.keys, dict.items, dict.__getitem__
 _is, _itemgetter, _attrgetter = _operator.is_, _operator.itemgetter, _operator.attrgetter
 _BuiltinFunctionType, _FunctionType = _types.BuiltinFunctionType, _types.FunctionType
 _ModuleType, _NoneType, _TracebackType = _types.ModuleType, type(None), _types.TracebackType
+_MappingProxyType = _types.MappingProxyType
 _module_setattr = _ModuleType.__setattr__
 _dirname, _sep = _os.path.dirname, _os.sep
 

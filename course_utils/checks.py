@@ -20,21 +20,23 @@ call only references to numpy and to the builtins captured, and checked to be ge
 checking code is first imported (``_originals``), and every public helper first compares by
 identity everything it relies on (numpy, numpy.testing, the builtins, ``sys.modules``, the
 namespace and code of this module and of those it uses: ``_messages``, which words the failures,
-``_integrity``, which keeps the snapshots and checks them, and ``_originals``) with those
+``_integrity``, which keeps the snapshots and checks them, ``_stand_ins``, which puts the course's
+solutions in place for hidden tests, and ``_originals``) with those
 captures. Any difference raises ``the checking code was modified: ...``; rebinding a name on any
 of these modules is refused outright.
 
 For test authors: import the helpers inside each test cell instead of relying on names bound
-earlier, start hidden tests with ``assert_intact()`` and ``assert helpers_are_genuine(...)`` on
-the helpers the cell uses, and compute hidden expected values inside the hidden cell. Nothing in
-a shared kernel is tamper-proof: these checks catch the usual patches, and anything subtler is
+earlier, start every hidden part with ``assert_intact()``, and compute hidden expected values
+inside the hidden part or from the course's solutions (``solutions``, which ``stand_in`` also
+puts in place of the graded functions the tested one uses; see ``_stand_ins``). Nothing in a
+shared kernel is tamper-proof: these checks catch the usual patches, and anything subtler is
 left in the submitted notebook for the grader to read.
 """
 
 from copy import deepcopy as _deepcopy
 from functools import update_wrapper as _update_wrapper
 
-from . import _integrity, _messages, _originals
+from . import _integrity, _messages, _originals, _stand_ins
 from ._integrity import _seal, _tamper_message
 from ._messages import (
     _MUTATION_HINT, _NON_FINITE_HINT, _PROBABILITIES_HINT, _RANGE_HINT, _SIGN_HINT, _VALUES_HINT,
@@ -65,6 +67,8 @@ __all__ = [
     "snapshot",
     "check_unchanged",
     "unchanged",
+    "solutions",
+    "stand_in",
 ]
 
 #: Filled with the tamper check once the whole module is defined (see the end of this file);
@@ -645,13 +649,52 @@ def unchanged(call, /, *, hint=None, **inputs):
     return _UnchangedBlock(call, hint, inputs, check_unchanged)
 
 
+@_guarded
+def solutions(*names, source):
+    """The course's solutions of the graded functions `names`, in a read-only mapping.
+
+    Parameters
+    ----------
+    *names : str
+        Graded functions, e.g. ``"forward_propagation"``.
+    source : dict or str
+        ``globals()`` in the source notebook, whose answer cells hold the solutions; for grading,
+        the course build writes in their Python source instead (see ``_stand_ins``).
+
+    >>> import numpy as np
+    >>> reference = solutions("double", source="def double(x): return 2 * x")
+    >>> reference["double"](np.ones(2))
+    array([2., 2.])
+    """
+    return _stand_ins._solutions(names, source)
+
+
+@_guarded
+def stand_in(namespace, solutions, *names):
+    """Put ``solutions[name]`` in `namespace` in place of each of `names` until the cell ends.
+
+    What the names were bound to comes back after the IPython cell, whether it passed or
+    failed, or earlier by calling the function returned (outside IPython, call it yourself).
+
+    >>> namespace = {"double": print}
+    >>> restore = stand_in(namespace, {"double": lambda x: 2 * x}, "double")
+    >>> namespace["double"](21)
+    42
+    >>> restore()
+    >>> namespace["double"] is print
+    True
+    """
+    return _stand_ins._stand_in(namespace, solutions, names)
+
+
 # ---------------------------------------------------------------------------------------------
 # Sealing: capture the snapshots of every module of the checking code, install the check
 
 _PUBLIC_HELPERS = _tuple(_MODULE_DICT[name] for name in __all__)
 _THIS_FILE = _guarded.__code__.co_filename
 #: the modules the checks rely on, each after those it imports, this one last
-_CHECKING_CODE = (_originals.__dict__, _messages.__dict__, _integrity.__dict__, _MODULE_DICT)
+_CHECKING_CODE = (_originals.__dict__, _messages.__dict__, _integrity.__dict__, _stand_ins.__dict__,
+                  _MODULE_DICT)
 _WATCH, _verify = _seal(_CHECKING_CODE, _GuardedModule)
 _VERIFIER_SLOT.append(_verify)
 del _VERIFIER_SLOT, _verify

@@ -44,6 +44,7 @@ from course_utils.layout import GRADED_FUNCTIONS, NOTEBOOK_OF
 
 __all__ = [
     "load_functions",
+    "answer_source",
     "NotebookLoadError",
     "NotebookMissingError",
     "InvalidNotebookError",
@@ -172,6 +173,22 @@ def load_functions(*names, folder=None):
     return functions[0] if len(functions) == 1 else functions
 
 
+def answer_source(*names, folder):
+    """The Python that :func:`load_functions` runs for ``names``, as one module's source.
+
+    It imports numpy as ``np`` and then defines, in teaching order, what the answer cells of
+    the notebooks of ``names``, and of the graded functions they use, define. Run from the
+    course's solutions, it is how a hidden test gets them (``course_admin.grading.solution_source``).
+    Raises as :func:`load_functions` does, when a name is unknown or a notebook cannot provide it.
+    """
+    _check_names(names)
+    notebooks = _needed_notebooks(names, Path(folder).resolve())
+    parts = ["import numpy as np"]
+    for notebook in sorted(notebooks):
+        parts.extend(cell.definitions for cell in notebooks[notebook].cells if cell.definitions)
+    return "\n\n".join(parts) + "\n"
+
+
 # ---------------------------------------------------------------- finding the notebooks
 
 
@@ -179,6 +196,7 @@ class _AnswerCell(NamedTuple):
     label: str  # how the student finds it: "the answer cell of sigmoid" (else "cell 7")
     filename: str  # what tracebacks show, e.g. "04_forward_propagation.ipynb, the answer cell of sigmoid"
     source: str
+    definitions: str  # the Python that runs: the cell's definitions, magics removed
     code: object
     references: frozenset  # graded function names the cell uses as globals
 
@@ -283,10 +301,11 @@ def _prepare_cell(notebook, number, source, grade_id=None):
     try:
         tree = _definitions_only(_python_tree(source, filename))
         code = compile(tree, filename, "exec", dont_inherit=True)
-        references = _global_names(ast.unparse(tree), filename) & set(NOTEBOOK_OF)
+        definitions = ast.unparse(tree)
+        references = _global_names(definitions, filename) & set(NOTEBOOK_OF)
     except (SyntaxError, ValueError) as error:
         raise _cell_error(notebook, label, error) from error
-    return _AnswerCell(label, filename, source, code, frozenset(references))
+    return _AnswerCell(label, filename, source, definitions, code, frozenset(references))
 
 
 def _definitions_only(tree):

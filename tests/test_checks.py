@@ -24,6 +24,7 @@ import course_utils
 import course_utils._integrity as integrity
 import course_utils._messages as messages
 import course_utils._originals as originals
+import course_utils._stand_ins as stand_ins
 import course_utils.checks as checks
 from course_utils.checks import (
     assert_intact,
@@ -38,6 +39,8 @@ from course_utils.checks import (
     check_values_in,
     helpers_are_genuine,
     snapshot,
+    solutions,
+    stand_in,
     unchanged,
 )
 
@@ -605,6 +608,8 @@ def call_each_helper():
     yield lambda: snapshot(x=np.zeros(2))
     yield lambda: check_unchanged(snapshot(), "f()")
     yield lambda: unchanged("f(x)", x=np.zeros(2))
+    yield lambda: solutions("f", source="def f(): return 1")
+    yield lambda: stand_in({}, {"f": len}, "f")()
 
 
 STUDENT_PATCHES = [
@@ -982,3 +987,79 @@ def test_a_known_mistake_is_named_before_any_other_hint():
     with pytest.raises(AssertionError, match=r'(?s)^parameters\["b1"\].*known mistake: b1 drawn at random\.$'):
         check_arrays_dict({"W1": np.ones((1, 2)), "b1": np.full((1, 1), 7.0)},
                           {"W1": np.ones((1, 2)), "b1": np.zeros((1, 1))}, "parameters", known=known_dicts)
+
+
+# ---------------------------------------------------------------------------------------------
+# solutions and stand_in: the course's solutions in place of the student's for one test cell
+
+SOLUTION_SOURCE = "import numpy as np\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n" \
+                  "def forward(z):\n    return sigmoid(2 * z)\n"
+
+
+def test_solutions_come_from_their_source_and_use_each_other_there():
+    namespace = {"sigmoid": lambda z: "the student's"}
+    found = solutions("sigmoid", "forward", source=SOLUTION_SOURCE)
+    assert found["forward"](0.0) == 0.5  # its sigmoid is the one beside it, not the notebook's
+    assert list(found) == ["sigmoid", "forward"] and "forward" in found
+    with pytest.raises(TypeError):
+        found["sigmoid"] = namespace["sigmoid"]  # read-only
+    assert solutions("sigmoid", source={"sigmoid": found["sigmoid"]})["sigmoid"] is found["sigmoid"]
+
+
+def test_solutions_name_what_is_missing_or_wrong():
+    with pytest.raises(ValueError, match=r"^solutions\(\): relu is not a function of the source written in"):
+        solutions("sigmoid", "relu", source=SOLUTION_SOURCE)
+    with pytest.raises(ValueError, match=r"relu is not a function of this notebook"):
+        solutions("relu", source={"relu": 1})
+    with pytest.raises(TypeError, match=r"takes the notebook's globals\(\) or the Python source"):
+        solutions("relu", source=["relu"])
+    with pytest.raises(TypeError, match="at least one graded function"):
+        solutions(source=SOLUTION_SOURCE)
+
+
+def test_stand_in_replaces_names_and_puts_back_what_was_there_or_nothing():
+    student = lambda z: "the student's"  # noqa: E731
+    namespace = {"sigmoid": student}
+    found = solutions("sigmoid", "forward", source=SOLUTION_SOURCE)
+    restore = stand_in(namespace, found, "sigmoid", "forward")
+    assert namespace["sigmoid"] is found["sigmoid"] and namespace["forward"] is found["forward"]
+    namespace["forward"] = print  # a later stand-in of its own (a recording function) is undone too
+    restore()
+    assert namespace == {"sigmoid": student}
+    restore()  # a second call changes nothing
+    assert namespace == {"sigmoid": student}
+    with pytest.raises(ValueError, match=r"no solution of relu; add it to the names given to solutions\(\)"):
+        stand_in(namespace, found, "relu")
+    with pytest.raises(TypeError, match=r"takes the notebook's globals\(\) first"):
+        stand_in(found, found, "sigmoid")
+
+
+def test_a_patched_stand_in_module_is_caught():
+    """``_stand_ins`` is sealed with the checks: a no-op in place of its code would keep the student's."""
+    with attribute_patched(stand_ins._stand_in, "__code__", (lambda namespace, solutions, names: None).__code__):
+        with tampered("course_utils._stand_ins._stand_in.__code__ was replaced"):
+            stand_in({}, {"f": len}, "f")
+    with refused("course_utils._stand_ins._solutions cannot be replaced"):
+        stand_ins._solutions = lambda names, source: {}
+
+
+def test_stand_ins_end_with_the_ipython_cell_even_when_it_fails():
+    """Run in a kernel: a failing test cell still gives the student's functions back, last stand-in first."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "def sigmoid(z):\n    return 'the student\\'s'",
+        "from course_utils import checks\n"
+        f"found = checks.solutions('sigmoid', 'forward', source={SOLUTION_SOURCE!r})\n"
+        "checks.stand_in(globals(), found, 'sigmoid', 'forward')\n"
+        "checks.stand_in(globals(), {'sigmoid': print}, 'sigmoid')\n"
+        "assert sigmoid is print and float(forward(0.0)) == 0.5\n"
+        "raise AssertionError('a failing test')",
+        "print(sigmoid(0), 'forward' in globals())",
+    )]
+    client = nbclient.NotebookClient(notebook, kernel_name="python3", allow_errors=True, timeout=60,
+                                     resources={"metadata": {"path": str(CHECKS_FILE.parent.parent)}})
+    client.execute()
+    assert notebook.cells[1].outputs[-1]["evalue"] == "a failing test"
+    assert notebook.cells[2].outputs[0]["text"] == "the student's False\n"

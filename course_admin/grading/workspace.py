@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .database import remember, remembered, sqlalchemy_url
 from .settings import GradingSettings, course_source_directory, load_course_config, nbgrader_config
+from .solution_source import write_in as write_in_solutions
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,11 @@ def tools_on_path():
 
 
 def copy_sources(course_root: Path, workspace: Workspace) -> None:
-    """Replace the work directory's source copy with the instructor's current sources."""
+    """Replace the work directory's source copy with the instructor's current sources.
+
+    The hidden tests that ask for the course's solutions get them written in
+    (:mod:`.solution_source`), so the gradebook holds the tests as the autograder runs them.
+    """
     source_name = course_source_directory(load_course_config(course_root))
     source = Path(course_root) / source_name / workspace.assignment
     if not any(source.glob("*.ipynb")):
@@ -144,6 +149,7 @@ def copy_sources(course_root: Path, workspace: Workspace) -> None:
     if workspace.source_dir.exists():
         shutil.rmtree(workspace.source_dir)
     shutil.copytree(source, workspace.source_dir, ignore=_ignore)
+    write_in_solutions(workspace.source_dir)
 
 
 def make_release_and_gradebook(course_root: Path, workspace: Workspace, settings: GradingSettings,
