@@ -87,6 +87,9 @@ HARD_CODED_INIT = '''    import numpy as np
 COPIED_REFERENCE = '''    from course_utils.references import reference
     return reference("forward_propagation")
 '''
+# the hidden tests of nn_model hold the course's solution of it (the source notebooks are public)
+CALLS_THE_HIDDEN_SOLUTION = '''    return hidden_solutions["nn_model"](X, Y, n_h, num_iterations, learning_rate)
+'''
 PATCH_NUMPY = '''
 import numpy
 numpy.allclose = lambda *args, **kwargs: True
@@ -200,6 +203,9 @@ def demo_students(attacks: bool = True) -> list[DemoStudent]:
         DemoStudent(Variant("cheat-copied-reference", "forward_propagation returns the stored reference values",
                             answers={"forward_propagation": _replace_answer(COPIED_REFERENCE)}),
                     some("forward_propagation")),
+        DemoStudent(Variant("cheat-hidden-solution", "nn_model calls the solution its hidden tests hold",
+                            answers={"nn_model": _replace_answer(CALLS_THE_HIDDEN_SOLUTION)}),
+                    some("nn_model")),
         DemoStudent(Variant("cheat-patched-numpy", "a wrong compute_cost and numpy's comparisons replaced",
                             answers={"compute_cost": lambda s: _replace_answer(WRONG_COST)(s) + PATCH_NUMPY}),
                     some("compute_cost")),

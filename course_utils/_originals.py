@@ -20,15 +20,16 @@ _abs, _all, _any, _bool, _dict, _divmod, _enumerate = abs, all, any, bool, dict,
 _float, _getattr, _id, _int, _issubclass, _len, _list = float, getattr, id, int, issubclass, len, list
 _frozenset, _map, _repr, _reversed, _set, _str = frozenset, map, repr, reversed, set, str
 _tuple, _type, _zip = tuple, type, zip
-_callable, _exec = callable, exec
+_callable, _exec, _iter = callable, exec, iter
+_object_setattr = object.__setattr__
 
 _dict_keys, _dict_items, _dict_getitem = dict.keys, dict.items, dict.__getitem__
 _is, _itemgetter, _attrgetter = _operator.is_, _operator.itemgetter, _operator.attrgetter
 _BuiltinFunctionType, _FunctionType = _types.BuiltinFunctionType, _types.FunctionType
 _ModuleType, _NoneType, _TracebackType = _types.ModuleType, type(None), _types.TracebackType
-_MappingProxyType = _types.MappingProxyType
 _module_setattr = _ModuleType.__setattr__
 _dirname, _sep = _os.path.dirname, _os.sep
+_getframe = _sys._getframe
 
 _ndarray, _generic, _number, _float64 = _np.ndarray, _np.generic, _np.number, _np.float64
 _asarray, _where = _np.asarray, _np.where

@@ -18,8 +18,8 @@ references of ``_originals``.
 """
 
 from ._originals import (
-    _AttributeError, _FunctionType, _MappingProxyType, _SYS_MODULES, _TypeError, _ValueError, _callable,
-    _dict, _exec, _list, _str, _type,
+    _AttributeError, _FunctionType, _LookupError, _SYS_MODULES, _TypeError, _ValueError, _callable, _dict,
+    _dirname, _exec, _getframe, _iter, _len, _list, _object_setattr, _sep, _str, _tuple, _type,
 )
 
 #: the value of ``__name__`` where the source of the solutions runs
@@ -47,7 +47,69 @@ def _solutions(names, source):
             raise _ValueError(f"solutions(): {name} is not a function of {where}; name graded functions "
                               "whose notebooks the course's answer cells define (course_utils.layout).")
         found[name] = function
-    return _MappingProxyType(found)
+    return _Solutions(found)
+
+
+_COURSE_UTILS = _dirname(__file__) + _sep
+
+
+def _asked_by_the_running_cell():
+    """Whether the code asking, the first caller outside ``course_utils``, is the test cell's own.
+
+    The cell running is the nearest module-level frame outwards (IPython runs each cell as one
+    module); a function of the test cell shares its file name, a student's function, defined in
+    an answer cell, does not.
+    """
+    frame = _getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_COURSE_UTILS):
+        frame = frame.f_back
+    if frame is None:
+        return False
+    asking = frame.f_code.co_filename
+    while frame is not None and frame.f_code.co_name != "<module>":
+        frame = frame.f_back
+    return frame is not None and frame.f_code.co_filename == asking
+
+
+class _Solutions:
+    """The course's solutions by name, for the test cell that asked for them only.
+
+    A graded function that looks one up while the test runs (it is a global of the notebook)
+    gets a ``LookupError`` instead of the answer; nothing can be assigned on the object.
+    """
+
+    __slots__ = ("_names", "_get")
+
+    def __init__(self, functions):
+        def get(name):
+            if not _asked_by_the_running_cell():
+                raise _LookupError("the course's solutions are for the test cell that asked for them: a graded "
+                                   "function cannot use them")
+            return functions[name]
+
+        _object_setattr(self, "_names", _tuple(functions))
+        _object_setattr(self, "_get", get)
+
+    def __getitem__(self, name):
+        return self._get(name)
+
+    def __contains__(self, name):
+        return name in self._names
+
+    def __iter__(self):
+        return _iter(self._names)
+
+    def __len__(self):
+        return _len(self._names)
+
+    def __setattr__(self, name, value):
+        raise _AttributeError("the course's solutions cannot be changed")
+
+    def __delattr__(self, name):
+        raise _AttributeError("the course's solutions cannot be changed")
+
+    def __repr__(self):
+        return f"<the course's solutions of {', '.join(self._names)}>"
 
 
 def _stand_in(namespace, solutions, names):

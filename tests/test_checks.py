@@ -996,14 +996,41 @@ SOLUTION_SOURCE = "import numpy as np\ndef sigmoid(z):\n    return 1 / (1 + np.e
                   "def forward(z):\n    return sigmoid(2 * z)\n"
 
 
+def in_a_cell(source, namespace):
+    """Run `source` as IPython runs a cell: module-level code of a file of its own."""
+    exec(compile(source, "<a test cell>", "exec"), namespace)
+    return namespace
+
+
 def test_solutions_come_from_their_source_and_use_each_other_there():
-    namespace = {"sigmoid": lambda z: "the student's"}
     found = solutions("sigmoid", "forward", source=SOLUTION_SOURCE)
-    assert found["forward"](0.0) == 0.5  # its sigmoid is the one beside it, not the notebook's
-    assert list(found) == ["sigmoid", "forward"] and "forward" in found
-    with pytest.raises(TypeError):
-        found["sigmoid"] = namespace["sigmoid"]  # read-only
-    assert solutions("sigmoid", source={"sigmoid": found["sigmoid"]})["sigmoid"] is found["sigmoid"]
+    cell = in_a_cell("half = found['forward'](0.0)\nsigmoid = found['sigmoid']", {"found": found})
+    assert cell["half"] == 0.5  # its sigmoid is the one beside it, not the notebook's
+    assert list(found) == ["sigmoid", "forward"] and "forward" in found and len(found) == 2
+    with pytest.raises(AttributeError, match="cannot be changed"):
+        found._get = dict.get
+    assert in_a_cell("same = found['sigmoid']", {"found": solutions("sigmoid", source=cell)})["same"] \
+        is cell["sigmoid"]
+
+
+def test_a_graded_function_cannot_use_the_solutions_a_test_cell_holds():
+    """A student's function that calls the solution it should have written fails instead."""
+    found = solutions("forward", source=SOLUTION_SOURCE)
+    answer = {"found": found}
+    exec(compile("def forward(z):\n    return found['forward'](z)", "<an answer cell>", "exec"), answer)
+    with pytest.raises(LookupError, match="for the test cell that asked for them: a graded function cannot"):
+        in_a_cell("result = forward(0.0)", {"forward": answer["forward"]})
+    # nor through a stand-in of its own
+    exec(compile("def forward(z):\n    own = {}\n    checks.stand_in(own, found, 'forward')\n"
+                 "    return own['forward'](z)", "<an answer cell>", "exec"), {**answer, "checks": checks})
+    with pytest.raises(LookupError, match="a graded function cannot use them"):
+        in_a_cell("result = forward(0.0)", {"forward": answer["forward"]})
+    # a function of the test cell itself may (a recording stand-in)
+    cell = in_a_cell("def recording(z):\n    return found['forward'](z)\nresult = student(recording)",
+                     {"found": found, "student": lambda f: f(0.0)})
+    assert cell["result"] == 0.5
+    with pytest.raises(LookupError):  # nor a function with no cell around it
+        found["forward"]
 
 
 def test_solutions_name_what_is_missing_or_wrong():
@@ -1019,19 +1046,21 @@ def test_solutions_name_what_is_missing_or_wrong():
 
 def test_stand_in_replaces_names_and_puts_back_what_was_there_or_nothing():
     student = lambda z: "the student's"  # noqa: E731
-    namespace = {"sigmoid": student}
-    found = solutions("sigmoid", "forward", source=SOLUTION_SOURCE)
-    restore = stand_in(namespace, found, "sigmoid", "forward")
-    assert namespace["sigmoid"] is found["sigmoid"] and namespace["forward"] is found["forward"]
+    namespace = {"sigmoid": student, "found": solutions("sigmoid", "forward", source=SOLUTION_SOURCE),
+                 "checks": checks}
+    in_a_cell("restore = checks.stand_in(globals(), found, 'sigmoid', 'forward')\n"
+              "stood = sigmoid is found['sigmoid'] and forward is found['forward']", namespace)
+    assert namespace["stood"] is True
     namespace["forward"] = print  # a later stand-in of its own (a recording function) is undone too
+    restore = namespace.pop("restore")
     restore()
-    assert namespace == {"sigmoid": student}
+    assert {name: namespace[name] for name in ("sigmoid",)} == {"sigmoid": student} and "forward" not in namespace
     restore()  # a second call changes nothing
-    assert namespace == {"sigmoid": student}
+    assert namespace["sigmoid"] is student
     with pytest.raises(ValueError, match=r"no solution of relu; add it to the names given to solutions\(\)"):
-        stand_in(namespace, found, "relu")
+        stand_in(namespace, namespace["found"], "relu")
     with pytest.raises(TypeError, match=r"takes the notebook's globals\(\) first"):
-        stand_in(found, found, "sigmoid")
+        stand_in([], {}, "sigmoid")
 
 
 def test_a_patched_stand_in_module_is_caught():

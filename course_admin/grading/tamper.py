@@ -13,6 +13,9 @@ It reads the syntax tree only (nothing runs) and reports, per cell:
   ``setattr`` or ``delattr`` with a computed name;
 - reads of what a function or a frame keeps inside (``__closure__``, ``cell_contents``,
   ``__code__``, ``__globals__``, ``f_back``...), the way into the checks' own state;
+- reads of the notebook's whole namespace (``globals()``, ``vars()`` without an argument,
+  ``import __main__``), where a graded function would look for what a test cell holds: the
+  course's solutions standing in while it runs, or the test's expected values;
 - modules a NumPy exercise has no use for and that reach outside the notebook
   (``ctypes``, ``sqlite3``, ``subprocess``, ``signal``...), and ``os.system``,
   ``os.kill``, ``os._exit`` and the like.
@@ -143,6 +146,8 @@ class _Scanner(ast.NodeVisitor):
         for alias in node.names:
             if alias.name in {"builtins", "__builtin__"}:
                 self.note(f"imports {alias.name}")
+            if alias.name == "__main__":
+                self.note("reads the notebook's namespace (import __main__)")
             if alias.name.split(".")[0] in _FOREIGN_MODULES:
                 self.note(f"imports {alias.name.split('.')[0]}")
         self.generic_visit(node)
@@ -150,6 +155,8 @@ class _Scanner(ast.NodeVisitor):
     def visit_ImportFrom(self, node):
         if node.module in {"builtins", "__builtin__"}:
             self.note(f"imports from {node.module}")
+        if node.module == "__main__":
+            self.note("reads the notebook's namespace (import __main__)")
         if node.module and node.module.split(".")[0] in _FOREIGN_MODULES:
             self.note(f"imports {node.module.split('.')[0]}")
         self.generic_visit(node)
@@ -175,6 +182,8 @@ class _Scanner(ast.NodeVisitor):
                 self.note(f"calls {func.id} on the module {dotted}")
         if isinstance(func, ast.Name) and func.id in _OPAQUE_CALLS:
             self.note(f"calls {func.id}")
+        if isinstance(func, ast.Name) and (func.id == "globals" or func.id == "vars" and not node.args):
+            self.note(f"reads the notebook's namespace ({func.id}())")
         if isinstance(func, ast.Name) and func.id in _ATTRIBUTE_CALLS and len(node.args) >= 2:
             name = node.args[1]
             if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):

@@ -56,6 +56,12 @@ from course_admin.grading.tamper import scan_notebook, scan_source
     ("import inspect\ninspect.currentframe().f_back.f_locals",
      "reads the inside of a function or frame (inspect.currentframe().f_back)"),
     ("def forward(X):\n    forward.__code__ = other.__code__", "reads the inside of a function or frame (forward.__code__)"),
+    # where a graded function would find the solutions standing in, or a test's expected values
+    ("def nn_model(X, Y, n_h):\n    return globals()['hidden_solutions']['nn_model'](X, Y, n_h)",
+     "reads the notebook's namespace (globals())"),
+    ("def predict(p, X):\n    return [v for v in vars().values()]", "reads the notebook's namespace (vars())"),
+    ("import __main__\nexpected = __main__.hidden_expected", "reads the notebook's namespace (import __main__)"),
+    ("from __main__ import hidden_solutions", "reads the notebook's namespace (import __main__)"),
 ])
 def test_flagged(source, finding):
     assert finding in scan_source(source)
@@ -73,6 +79,7 @@ def test_flagged(source, finding):
     "import os\nos.path.join('a', 'b')\nfiles = os.listdir('.')",
     "def system(x):\n    return x\nsystem(3)",
     "value = getattr(parameters, 'get')('W1')\nsetattr(model, 'W1', value)",
+    "names = vars(parameters)\nlocals()",
 ])
 def test_ordinary_code_is_not_flagged(source):
     assert scan_source(source) == []
