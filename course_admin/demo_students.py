@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_admin.mistakes import CATALOG
-from course_admin.submissions import RELEASE_DIR, Variant, corrupt, grade_id, remove, rename, write_class
+from course_admin.grading.cells import grade_id_of, is_test_cell
+from course_admin.submissions import RELEASE_DIR, Variant, corrupt, remove, rename, write_class
 from course_utils.layout import function_of_test_cell
 
 
@@ -41,8 +42,7 @@ def _replace_answer(body: str):
 
 def _is_test_of(cell, function: str) -> bool:
     """Whether ``cell`` is a graded test cell of ``function``."""
-    is_graded = bool(cell.metadata.get("nbgrader", {}).get("grade"))
-    return is_graded and function_of_test_cell(grade_id(cell) or "") == function
+    return is_test_cell(cell) and function_of_test_cell(grade_id_of(cell) or "") == function
 
 
 def _drop_test_cells(function: str):
@@ -68,7 +68,7 @@ def _duplicate_answer(gid: str):
     def edit(notebooks):
         for nb in notebooks.values():
             for index, cell in enumerate(nb.cells):
-                if grade_id(cell) == gid:
+                if grade_id_of(cell) == gid:
                     duplicate = cell.copy()
                     duplicate["id"] = f"{cell.get('id', gid)}-copy"  # Jupyter gives a copy a new id
                     nb.cells.insert(index + 1, duplicate)

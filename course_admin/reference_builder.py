@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from course_admin.grading.cells import grade_id_of
 from course_admin.mistakes import CATALOG
 from course_admin.submissions import replace_once
 from course_utils import cases, references
@@ -76,7 +77,7 @@ def compute_known_mistakes(fresh: dict, source_dir: Path = SOURCE_DIR, catalog=C
                 continue
             nb = nbformat.read(source_dir / notebook, as_version=4)
             for cell in nb.cells:
-                if cell.metadata.get("nbgrader", {}).get("grade_id") == mistake.function:
+                if grade_id_of(cell) == mistake.function:
                     cell.source = replace_once(cell.source, mistake.old, mistake.new, mistake.key)
             nbformat.write(nb, folder / notebook)
             try:

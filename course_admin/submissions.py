@@ -15,6 +15,7 @@ from typing import Callable
 
 import nbformat
 
+from course_admin.grading.cells import grade_id_of, is_answer_cell
 from course_admin.grading.solution_source import write_in_notebook
 from course_utils.layout import ASSIGNMENT, NOTEBOOK_OF, NOTEBOOKS
 
@@ -24,18 +25,13 @@ RELEASE_DIR = ROOT / "notebooks" / ASSIGNMENT
 _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
-def grade_id(cell) -> str | None:
-    """The nbgrader grade_id of a cell, or None for a plain cell."""
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
 def solution_sources(source_dir: Path = SOURCE_DIR) -> dict[str, str]:
     """grade_id -> the source of each answer cell of the sources, without the solution markers."""
     answers = {}
     for name in NOTEBOOKS:
         for cell in nbformat.read(source_dir / name, as_version=4).cells:
-            if cell.metadata.get("nbgrader", {}).get("solution"):
-                answers[grade_id(cell)] = _MARKER.sub("", cell.source)
+            if is_answer_cell(cell):
+                answers[grade_id_of(cell)] = _MARKER.sub("", cell.source)
     return answers
 
 
@@ -102,8 +98,8 @@ def build_notebooks(variant: Variant, answers: dict[str, str] | None = None,
         if with_hidden_tests:
             write_in_notebook(nb, SOURCE_DIR, name)
         for cell in nb.cells:
-            gid = grade_id(cell)
-            if variant.blank or not cell.metadata.get("nbgrader", {}).get("solution"):
+            gid = grade_id_of(cell)
+            if variant.blank or not is_answer_cell(cell):
                 continue
             source = answers[gid]
             change = variant.answers.get(gid)
@@ -113,7 +109,7 @@ def build_notebooks(variant: Variant, answers: dict[str, str] | None = None,
                 source = replace_once(source, *change, where=f"{variant.student}: {gid}")
             cell.source = source
         notebooks[name] = nb
-    unknown = set(variant.answers) - {grade_id(c) for nb in notebooks.values() for c in nb.cells}
+    unknown = set(variant.answers) - {grade_id_of(c) for nb in notebooks.values() for c in nb.cells}
     if unknown:
         raise ValueError(f"{variant.student}: no answer cell with grade_id {sorted(unknown)}")
     if variant.edit is not None:

@@ -16,7 +16,8 @@ import pytest
 from nbclient import NotebookClient
 
 from course_admin.mistakes import CATALOG
-from course_admin.submissions import Variant, grade_id, replace_once, write_submission
+from course_admin.grading.cells import grade_id_of, is_answer_cell, is_test_cell
+from course_admin.submissions import Variant, replace_once, write_submission
 from course_utils.layout import NOTEBOOK_OF, function_of_test_cell
 
 
@@ -30,10 +31,9 @@ def run_mistakes(notebook_path, mistakes):
     nb = nbformat.read(notebook_path, as_version=4)
     client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(notebook_path.parent)}})
-    answers = {grade_id(cell): (index, cell) for index, cell in enumerate(nb.cells)
-               if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code"}
-    tests = [(index, cell) for index, cell in enumerate(nb.cells)
-             if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code"]
+    answers = {grade_id_of(cell): (index, cell) for index, cell in enumerate(nb.cells)
+               if is_answer_cell(cell) and cell.cell_type == "code"}
+    tests = [(index, cell) for index, cell in enumerate(nb.cells) if is_test_cell(cell)]
     outcomes = {}
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
@@ -48,7 +48,7 @@ def run_mistakes(notebook_path, mistakes):
             for test_index, test in tests:
                 client.execute_cell(test, test_index)
                 if errors_of(test):
-                    failures[grade_id(test)] = errors_of(test)
+                    failures[grade_id_of(test)] = errors_of(test)
             outcomes[mistake.key] = failures
             cell.source = reference_source
             client.execute_cell(cell, index)

@@ -4,9 +4,10 @@
 runs these steps (each is a function of :mod:`.engine` that can be called alone):
 
 1. ``prepare_workspace`` (:mod:`.workspace`): copy the instructor's sources into
-   ``<workdir>/course``, run nbgrader's ``generate_assignment`` there (release +
-   gradebook) and write a memory-capped kernel spec. Nothing is written into the course
-   checkout or the submissions folder.
+   ``<workdir>/course``, write the course's solutions into the hidden tests that ask for
+   them (:mod:`.solution_source`) and run nbgrader's ``generate_assignment`` there (release +
+   gradebook); the memory-capped kernel spec is :mod:`.kernel_spec`'s. Nothing is written into
+   the course checkout or the submissions folder.
 2. ``collect_submissions`` + ``sanitise_submissions`` (the intake step, :mod:`.intake`,
    with the notebook cleaner :mod:`.notebook_repair` and :mod:`.tamper`): read nbgrader's
    layout or LMS zip downloads; match renamed notebooks back by their grade_ids; record invalid and missing notebooks (scored 0); repair

@@ -122,7 +122,7 @@ def _start_fork_server(workspace: Workspace, settings: GradingSettings, sandbox=
 def grade_student(student: str) -> StudentOutcome:
     """Autograde every submitted notebook of ``student``, zero the others, write feedback."""
     from .feedback import generate_feedback
-    from .results import execution_problems
+    from .execution_problems import execution_problems
 
     started = time.perf_counter()
     workspace: Workspace = _STATE["workspace"]
