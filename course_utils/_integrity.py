@@ -3,8 +3,8 @@
 Student code runs in the kernel before the test cells. When ``checks`` is imported, `_seal`
 captures, for every module of the checking code (``checks``, ``_messages``, ``_integrity``,
 ``_stand_ins``, ``_originals``): its namespace, the code, defaults and closures of its functions,
-the attributes of its classes, its ``sys.modules`` entry and its package attribute; and the watched builtins
-and numpy functions, each checked to be genuine when captured. The check it returns compares
+the attributes of its classes, its ``sys.modules`` entry and its package attribute; and the
+watched builtins and numpy functions, each checked to be genuine when captured. The check it returns compares
 all of them by identity with those snapshots; any difference raises
 ``the checking code was modified: ...``.
 """

@@ -1,7 +1,7 @@
 """The builtins and NumPy objects the checking code uses, taken once when it is first imported.
 
-``checks``, ``_messages``, ``_integrity`` and ``_stand_ins`` call only these references, never a builtin or a
-numpy attribute looked up when they run (tests/test_checks.py verifies this on the bytecode), so
+``checks``, ``_messages``, ``_integrity`` and ``_stand_ins`` call only these references, never a
+builtin or a numpy attribute looked up when they run (tests/test_checks.py verifies this on the bytecode), so
 that patching ``builtins`` or ``numpy`` later cannot change what a check computes. ``_integrity``
 verifies, when the checks are sealed, that each of them is genuine.
 """

@@ -9,9 +9,11 @@ it passed or failed. The same solutions give the hidden tests their expected val
 No module a student can import holds a solution. A hidden test asks for them with
 ``checks.solutions("nn_model", ..., source=globals())``: in the instructor's source notebook
 its own namespace holds them (its answer cells are the solutions); before grading, the course
-build writes their Python source in place of ``globals()`` (``course_admin.grading.solution_source``),
-inside the hidden part, which only the autograder runs and nbgrader keeps out of the release and
-the feedback.
+build writes their Python source in place of ``globals()``
+(``course_admin.grading.solution_source``), inside the hidden part, which only the autograder
+runs and nbgrader keeps out of the release and the feedback. While the test runs the solutions
+are a global of the notebook; they answer the test cell's own code only, never a student's
+function that looks them up (``_asked_by_the_running_cell``).
 
 ``checks`` seals this module with the rest of the checking code, so it calls only the
 references of ``_originals``.
@@ -170,4 +172,3 @@ def _attribute(owner, name):
         return owner.__getattribute__(name)
     except _AttributeError:
         return None
-

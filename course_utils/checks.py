@@ -653,6 +653,9 @@ def unchanged(call, /, *, hint=None, **inputs):
 def solutions(*names, source):
     """The course's solutions of the graded functions `names`, in a read-only mapping.
 
+    Only the test cell's own code gets them; a student's function that looks one up gets a
+    ``LookupError``.
+
     Parameters
     ----------
     *names : str
