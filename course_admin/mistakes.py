@@ -54,9 +54,9 @@ CATALOG = [
        "return n_x, n_h, n_y", "return n_h, n_x, n_y", "layer_sizes("),
     # initialize_parameters
     _m("initialize_parameters", "global-seed", "seeding and drawing from the global random state",
-       "rng = np.random.RandomState(seed)", "np.random.seed(seed)\n    rng = np.random", "random", visible=False),
+       "rng = np.random.RandomState(seed)", "np.random.seed(seed)\n    rng = np.random", "global random state"),
     _m("initialize_parameters", "ignores-seed", "the seed argument ignored",
-       "np.random.RandomState(seed)", "np.random.RandomState(2)", "initialize_parameters(", visible=False),
+       "np.random.RandomState(seed)", "np.random.RandomState(2)", "W1 of initialize_parameters(2, 4, 1, seed=0)"),
     _m("initialize_parameters", "unscaled", "weights not multiplied by 0.01",
        "W1 = rng.randn(n_h, n_x) * 0.01", "W1 = rng.randn(n_h, n_x)", "W1"),
     _m("initialize_parameters", "transposed", "W1 of shape (n_x, n_h)",

@@ -240,5 +240,7 @@ def _keys_hint(missing, extra):
     return "the keys must be exactly the names given in the docstring; check their spelling."
 
 
+_RANDOM_STATE_HINT = ("np.random.seed and the np.random functions use and change the random state "
+                      "shared by all code: draw from a generator of your own, np.random.RandomState(seed).")
 _MUTATION_HINT = ("in-place operations (-=, +=, item assignment) on an input change "
                   "the caller's object too.")

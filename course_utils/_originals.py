@@ -33,6 +33,7 @@ _getframe = _sys._getframe
 
 _ndarray, _generic, _number, _float64 = _np.ndarray, _np.generic, _np.number, _np.float64
 _asarray, _where = _np.asarray, _np.where
+_get_random_state, _set_random_state = _np.random.get_state, _np.random.set_state
 _isfinite, _isnan, _absolute = _np.isfinite, _np.isnan, _np.absolute
 _add, _subtract, _multiply = _np.add, _np.subtract, _np.multiply
 _equal, _less_equal, _greater, _greater_equal = _np.equal, _np.less_equal, _np.greater, _np.greater_equal

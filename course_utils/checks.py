@@ -39,7 +39,7 @@ from functools import update_wrapper as _update_wrapper
 from . import _integrity, _messages, _originals, _stand_ins
 from ._integrity import _seal, _tamper_message
 from ._messages import (
-    _MUTATION_HINT, _NON_FINITE_HINT, _PROBABILITIES_HINT, _RANGE_HINT, _SIGN_HINT, _VALUES_HINT,
+    _MUTATION_HINT, _NON_FINITE_HINT, _RANDOM_STATE_HINT, _PROBABILITIES_HINT, _RANGE_HINT, _SIGN_HINT, _VALUES_HINT,
     _VALUES_IN_HINT, _ZERO_HINT, _Failure, _StudentFailure, _at, _describe, _dtype_hint, _either,
     _entries, _factor_hint, _fail, _format_number, _format_pair, _item_path, _keys_hint, _kinds_text,
     _shape_hint, _short_repr, _type_hint, _type_name, _value_hint,
@@ -47,9 +47,9 @@ from ._messages import (
 from ._originals import (
     _AttributeError, _Exception, _ModuleType, _TypeError, _ValueError, _abs, _absolute, _add, _all,
     _any, _asarray, _bool, _dict, _dict_getitem, _dict_items, _dict_keys, _divmod, _enumerate,
-    _equal, _float, _float64, _generic, _greater, _greater_equal, _int, _isfinite, _isnan,
+    _equal, _float, _float64, _generic, _get_random_state, _greater, _greater_equal, _int, _isfinite, _isnan,
     _issubclass, _len, _less_equal, _list, _logical_and, _logical_not, _logical_or, _map,
-    _module_setattr, _multiply, _ndarray, _number, _reversed, _set, _str, _subtract, _tuple, _type,
+    _module_setattr, _multiply, _ndarray, _number, _reversed, _set, _set_random_state, _str, _subtract, _tuple, _type,
     _where, _zip,
 )
 
@@ -67,6 +67,7 @@ __all__ = [
     "snapshot",
     "check_unchanged",
     "unchanged",
+    "random_state_unchanged",
     "solutions",
     "stand_in",
 ]
@@ -382,6 +383,35 @@ class _UnchangedBlock:
         return False
 
 
+class _RandomStateBlock:
+    """The context manager returned by `random_state_unchanged`; `check` is the guarded comparison."""
+
+    def __init__(self, call, hint, check):
+        self._call, self._hint, self._check = call, hint, check
+        self._before = _get_random_state()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        __tracebackhide__ = True
+        after = _get_random_state()
+        _set_random_state(self._before)  # the test leaves the generator as it found it
+        if exc_type is None:
+            self._check(self._before, after, self._call, self._hint)
+        return False
+
+
+def _same_random_state(before, after, call, hint):
+    """Fail unless the two states of ``np.random.get_state()`` are the same."""
+    same = (before[0] == after[0] and before[2] == after[2] and before[3] == after[3]
+            and _len(before[1]) == _len(after[1]) and not _true_positions(_logical_not(
+                _equal(before[1], after[1]))).size)
+    if not same:
+        _fail(f"{call} changed NumPy's global random state: got a different state after the call, "
+              "expected the state it had before.", hint, _RANDOM_STATE_HINT)
+
+
 # ---------------------------------------------------------------------------------------------
 # Guards: the module objects refuse assignments, the helpers run the tamper check first
 
@@ -688,6 +718,28 @@ def stand_in(namespace, solutions, *names):
     True
     """
     return _stand_ins._stand_in(namespace, solutions, names)
+
+
+_checked_random_state = _guarded(_same_random_state)  # the exit check starts with a tamper check too
+
+
+@_guarded
+def random_state_unchanged(call, /, *, hint=None):
+    """A context manager: fail when its block changed NumPy's global random state (``np.random``).
+
+    The state is put back as it was in any case, so a failing call does not change later draws.
+
+    >>> import numpy as np
+    >>> with random_state_unchanged("initialize_parameters(2, 4, 1, seed=0)"):
+    ...     weights = np.random.RandomState(0).randn(4, 2)
+    >>> with random_state_unchanged("initialize_parameters(2, 4, 1, seed=0)"):
+    ...     weights = np.random.randn(4, 2)
+    Traceback (most recent call last):
+        ...
+    AssertionError: initialize_parameters(2, 4, 1, seed=0) changed NumPy's global random state: got a different state after the call, expected the state it had before.
+    Hint: np.random.seed and the np.random functions use and change the random state shared by all code: draw from a generator of your own, np.random.RandomState(seed).
+    """
+    return _RandomStateBlock(call, hint, _checked_random_state)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from course_utils.checks import (
     check_unchanged,
     check_values_in,
     helpers_are_genuine,
+    random_state_unchanged,
     snapshot,
     solutions,
     stand_in,
@@ -608,6 +609,7 @@ def call_each_helper():
     yield lambda: snapshot(x=np.zeros(2))
     yield lambda: check_unchanged(snapshot(), "f()")
     yield lambda: unchanged("f(x)", x=np.zeros(2))
+    yield lambda: random_state_unchanged("f()")
     yield lambda: solutions("f", source="def f(): return 1")
     yield lambda: stand_in({}, {"f": len}, "f")()
 
@@ -1092,3 +1094,28 @@ def test_stand_ins_end_with_the_ipython_cell_even_when_it_fails():
     client.execute()
     assert notebook.cells[1].outputs[-1]["evalue"] == "a failing test"
     assert notebook.cells[2].outputs[0]["text"] == "the student's False\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# random_state_unchanged
+
+
+def test_random_state_unchanged_fails_a_call_that_draws_from_the_global_generator_and_puts_it_back():
+    np.random.seed(5)
+    expected_next = np.random.RandomState(5).randn(3)
+    with fails_with("draw(seed=0) changed NumPy's global random state: got a different state after the call, "
+                    "expected the state it had before.\nHint: np.random.seed and the np.random functions use "
+                    "and change the random state shared by all code: draw from a generator of your own, "
+                    "np.random.RandomState(seed)."):
+        with random_state_unchanged("draw(seed=0)"):
+            np.random.seed(0)
+    assert np.array_equal(np.random.randn(3), expected_next)  # put back as it was
+    with pytest.raises(AssertionError, match=r"before\.\nHint: use a generator of your own\.$"):
+        with random_state_unchanged("draw()", hint="use a generator of your own."):
+            np.random.rand()
+    with random_state_unchanged("draw(seed=0)"):
+        np.random.RandomState(0).randn(3)
+    with pytest.raises(KeyError):  # an error inside the block is reported as it is
+        with random_state_unchanged("draw()"):
+            np.random.rand()
+            raise KeyError("W1")
