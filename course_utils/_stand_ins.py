@@ -126,7 +126,7 @@ def _stand_in(namespace, solutions, names):
     saved = [(name, namespace.get(name, _ABSENT)) for name in names]
     pending = [True]
 
-    def restore(*_result):
+    def restore():
         """Put back what the names were bound to (once; later calls do nothing)."""
         if not pending:
             return
